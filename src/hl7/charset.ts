@@ -1,0 +1,129 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+import { readDelimiters } from './delimiters.ts';
+
+// MSH-18 (HL7 table 0211, plus the DICOM-style "ISO IRnnn" names some senders use) → decoder.
+// The charset is read from the raw bytes first, because decoding needs it.
+
+/** `name` is the canonical (IANA) name reported to callers and accepted back by `encodeText`. */
+type Charset = { name: string; codec: string; asciiCompatible: boolean };
+
+const UTF8 = 'UTF-8';
+const WINDOWS_1252 = 'windows-1252';
+
+const charsets = new Map<string, Charset>();
+
+function define(name: string, codec: string, aliases: string[], asciiCompatible = true): Charset {
+  const charset = { name, codec, asciiCompatible };
+  for (const alias of [name, ...aliases]) charsets.set(normalize(alias), charset);
+  charsets.set(name, charset);
+  return charset;
+}
+
+function normalize(value: string): string {
+  return value.trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
+define('US-ASCII', 'ascii', ['ASCII', 'ISO IR6']);
+const utf8 = define(UTF8, 'utf8', ['UNICODE UTF-8', 'UNICODE', 'UTF8', 'ISO IR192']);
+define(WINDOWS_1252, 'windows-1252', ['CP1252', 'WINDOWS1252']);
+// ISO 8859 parts and their DICOM "ISO IRnnn" registration numbers.
+const isoIr: Record<number, string> = { 1: '100', 2: '101', 3: '109', 4: '110', 5: '144', 6: '127', 7: '126', 8: '138', 9: '148', 15: '203' };
+for (const part of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16]) {
+  const ir = isoIr[part];
+  const aliases = [`8859/${part}`, `ISO8859-${part}`, `ISO 8859-${part}`, `ISO-8859/${part}`];
+  define(`ISO-8859-${part}`, `iso-8859-${part}`, ir === undefined ? aliases : [...aliases, `ISO IR${ir}`]);
+}
+define('GB18030', 'gb18030', ['GB 18030', 'ISO IR58', 'GB2312']);
+define('EUC-KR', 'euc-kr', ['KS X 1001', 'ISO IR149']);
+define('Big5', 'big5', ['BIG-5']);
+// HL7 means ISO 2022 code extension here (ISO-2022-JP), which iconv-lite cannot decode. Shift_JIS
+// leaves 7-bit bytes (escape sequences included) unchanged and decodes the Shift_JIS text that
+// Japanese senders commonly send under these labels.
+define('Shift_JIS', 'shift_jis', ['ISO IR87', 'JIS X 0208', 'ISO IR13', 'ISO IR14', 'JIS X 0201', 'ISO IR159', 'JIS X 0212', 'SJIS']);
+define('UTF-16LE', 'utf-16le', [], false);
+define('UTF-16BE', 'utf-16be', [], false);
+// Endianness is sniffed from the bytes (see decodeMessage).
+define('UTF-16', 'utf-16le', ['UNICODE UTF-16'], false);
+define('UTF-32LE', 'utf-32le', ['UTF-32', 'UNICODE UTF-32'], false);
+
+function lookUp(value: string): Charset | undefined {
+  return charsets.get(value) ?? charsets.get(normalize(value));
+}
+
+/**
+ * MSH-18, first repetition, trimmed; '' when absent. MSH is ASCII in practice, so the bytes up to
+ * the first CR or LF are read as latin1 (UTF-16 is recognised by the zero bytes around `MSH`).
+ */
+export function readCharsetField(bytes: Buffer): string {
+  const header = readHeaderLine(bytes);
+  if (!header.startsWith('MSH')) return '';
+  const result = readDelimiters(header);
+  const field = result.ok ? result.delimiters.field : result.field;
+  if (field === null) return '';
+  const repetition = result.ok ? result.delimiters.repetition : '~';
+  // MSH-18 follows the 17th field separator (MSH-1 is the first one).
+  let start = 3;
+  for (let n = 1; n < 17 && start !== -1; n++) start = header.indexOf(field, start + 1);
+  if (start === -1) return '';
+  const end = header.indexOf(field, start + 1);
+  const msh18 = header.slice(start + 1, end === -1 ? header.length : end);
+  const repeated = msh18.indexOf(repetition);
+  return (repeated === -1 ? msh18 : msh18.slice(0, repeated)).trim();
+}
+
+function readHeaderLine(bytes: Buffer): string {
+  const utf16 = sniffUtf16(bytes);
+  const text = utf16 === null ? null : iconv.decode(bytes.subarray(0, 4096), utf16);
+  if (text !== null) return text.split(/[\r\n]/, 1)[0] ?? '';
+  const cr = bytes.indexOf(0x0d);
+  const head = cr === -1 ? bytes : bytes.subarray(0, cr);
+  const lf = head.indexOf(0x0a);
+  return head.toString('latin1', 0, lf === -1 ? head.length : lf);
+}
+
+function sniffUtf16(bytes: Buffer): 'utf-16le' | 'utf-16be' | null {
+  if (bytes.length < 4) return null;
+  if (bytes[0] === 0x4d && bytes[1] === 0 && bytes[2] === 0x53 && bytes[3] === 0) return 'utf-16le';
+  if (bytes[0] === 0 && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 0x53) return 'utf-16be';
+  return null;
+}
+
+export type DecodedText = { text: string; charset: string };
+
+/**
+ * Decodes with MSH-18, else `defaultCharset`; an unknown MSH-18 value is not refused (the raw bytes
+ * are kept anyway) and falls back to the default. Bytes that are not valid UTF-8 where UTF-8 (or
+ * ASCII) was expected are decoded as windows-1252, the usual real encoding of such messages.
+ */
+export function decodeMessage(bytes: Buffer, msh18: string, defaultCharset: string): DecodedText {
+  const charset = (msh18 === '' ? undefined : lookUp(msh18)) ?? lookUp(defaultCharset) ?? utf8;
+  if (charset.asciiCompatible && isAscii(bytes)) return { text: bytes.toString('latin1'), charset: charset.name };
+  if (charset.name === UTF8 || charset.name === 'US-ASCII') return decodeUtf8OrWindows1252(bytes);
+  if (charset.name === 'UTF-16') {
+    const codec = sniffUtf16(bytes) === 'utf-16be' ? 'utf-16be' : 'utf-16le';
+    return { text: iconv.decode(bytes, codec, { stripBOM: false }), charset: codec.toUpperCase() };
+  }
+  // Node's latin1 is ISO-8859-1 byte for byte, and much faster than a codec call.
+  if (charset.codec === 'iso-8859-1') return { text: bytes.toString('latin1'), charset: charset.name };
+  return { text: iconv.decode(bytes, charset.codec, { stripBOM: false }), charset: charset.name };
+}
+
+function decodeUtf8OrWindows1252(bytes: Buffer): DecodedText {
+  if (isUtf8(bytes)) return { text: bytes.toString('utf8'), charset: UTF8 };
+  return { text: iconv.decode(bytes, WINDOWS_1252), charset: WINDOWS_1252 };
+}
+
+/** Encodes an ACK in the charset its message was decoded with (a name from `decodeMessage`). */
+export function encodeText(text: string, charset: string): Buffer {
+  const target = lookUp(charset) ?? utf8;
+  if (target.name === UTF8) return Buffer.from(text, 'utf8');
+  if (target.asciiCompatible && isAsciiText(text)) return Buffer.from(text, 'latin1');
+  // Only reached with non-ASCII text: plain ASCII cannot carry it, UTF-8 can.
+  if (target.name === 'US-ASCII') return Buffer.from(text, 'utf8');
+  return iconv.encode(text, target.codec);
+}
+
+function isAsciiText(text: string): boolean {
+  return !/[^\x00-\x7f]/.test(text);
+}

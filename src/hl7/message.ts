@@ -1,0 +1,180 @@
+import { decodeMessage, readCharsetField } from './charset.ts';
+import { defaultDelimiters, readDelimiters, type Delimiters } from './delimiters.ts';
+import type { Issue } from './errors.ts';
+import { unescapeText } from './escape.ts';
+
+// The hot path: split only what the service needs (segments, MSH, PID-3), never a full parse.
+
+export type MessageHeader = {
+  delimiters: Delimiters;
+  /** MSH-2 as written. */
+  encodingCharacters: string;
+  /** MSH-3..MSH-6 as written: components kept, not unescaped. */
+  sendingApplication: string;
+  sendingFacility: string;
+  receivingApplication: string;
+  receivingFacility: string;
+  /** MSH-7 as written. */
+  timestamp: string;
+  /** MSH-9.1, MSH-9.2, MSH-9.3 (trimmed). */
+  messageType: string;
+  triggerEvent: string;
+  messageStructure: string;
+  /** MSH-10, unescaped. */
+  controlId: string;
+  /** MSH-11 as written. */
+  processingId: string;
+  /** MSH-12.1 (trimmed) and MSH-12 as written. */
+  version: string;
+  versionField: string;
+  /** MSH-15, MSH-16 (trimmed). */
+  acceptAckType: string;
+  applicationAckType: string;
+  /** MSH-18, first repetition, trimmed. */
+  charset: string;
+};
+
+export type ParsedMessage = {
+  header: MessageHeader;
+  /** The canonical name of the charset the bytes were decoded with. */
+  charset: string;
+  /** Segment texts, separators and blank lines removed. */
+  segments: string[];
+  /** Up to the field separator, at most 4 characters (enough to tell a malformed id). */
+  segmentIds: string[];
+  /** PID-3, first repetition, component 1, unescaped; null without PID or when empty. */
+  patientId: string | null;
+};
+
+export type ParseResult =
+  | { ok: true; message: ParsedMessage }
+  | { ok: false; issue: Issue; header: Partial<MessageHeader> | null; charset: string };
+
+export type ParseOptions = { defaultCharset: string };
+
+export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult {
+  const { text, charset } = decodeMessage(bytes, readCharsetField(bytes), options.defaultCharset);
+  const startIssue = checkStart(text);
+  if (startIssue !== null) return { ok: false, issue: startIssue, header: null, charset };
+  const segments = splitSegments(text);
+  const msh = segments[0] ?? '';
+  const result = readDelimiters(msh);
+  if (!result.ok) {
+    const issue: Issue = {
+      code: 'bad-encoding-characters',
+      location: { segment: 'MSH', sequence: 1, field: result.field === null ? 1 : 2 },
+      message: result.reason,
+    };
+    // Read what we can with the default encoding characters, so the NAK can still echo MSH-10,
+    // unless MSH-1 is one of them: the ACK could not be written consistently.
+    const field = result.field;
+    const fallback = field !== null && !'^~\\&'.includes(field) ? { ...defaultDelimiters, field } : null;
+    const header = fallback === null ? null : readHeader(msh, fallback, result.encodingCharacters);
+    return { ok: false, issue, header, charset };
+  }
+  const d = result.delimiters;
+  return {
+    ok: true,
+    message: {
+      header: readHeader(msh, d, result.encodingCharacters),
+      charset,
+      segments,
+      segmentIds: readSegmentIds(segments, d.field),
+      patientId: readPatientId(segments, d),
+    },
+  };
+}
+
+function checkStart(text: string): Issue | null {
+  // Blank lines are ignored anywhere, before MSH too; anything else before MSH is refused.
+  let start = 0;
+  while (text.charAt(start) === '\r' || text.charAt(start) === '\n') start++;
+  if (text.startsWith('MSH', start)) return null;
+  const location = { segment: 'MSH' };
+  if (text.trim() === '') return { code: 'no-msh', location, message: 'the message is empty' };
+  if (text.startsWith('FHS', start) || text.startsWith('BHS', start)) {
+    return { code: 'no-msh', location, message: 'batches (FHS/BHS) are not supported yet' };
+  }
+  return { code: 'no-msh', location, message: 'the message does not begin with an MSH segment' };
+}
+
+/** CR is the HL7 separator; LF and CRLF (also mixed) are common in the field and accepted. */
+function splitSegments(text: string): string[] {
+  const lines = text.includes('\n') ? text.split(/\r\n|\r|\n/) : text.split('\r');
+  const segments: string[] = [];
+  for (const line of lines) {
+    if (line.length > 0 && (line.charCodeAt(0) > 0x20 || line.trim() !== '')) segments.push(line);
+  }
+  return segments;
+}
+
+function readSegmentIds(segments: string[], field: string): string[] {
+  const ids = new Array<string>(segments.length);
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] ?? '';
+    const end = segment.indexOf(field);
+    ids[i] = segment.slice(0, Math.min(end === -1 ? segment.length : end, 4));
+  }
+  return ids;
+}
+
+// Plain functions rather than closures: this runs for every message (and tsx wraps closures).
+
+/** The part of `value` before the first `separator`. */
+function first(value: string, separator: string): string {
+  const end = value.indexOf(separator);
+  return end === -1 ? value : value.slice(0, end);
+}
+
+/** Component `n` (1-based) of a field, trimmed. */
+function component(value: string, separator: string, n: number): string {
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    const next = value.indexOf(separator, start);
+    if (next === -1) return '';
+    start = next + 1;
+  }
+  const end = value.indexOf(separator, start);
+  return value.slice(start, end === -1 ? value.length : end).trim();
+}
+
+function readHeader(msh: string, d: Delimiters, encodingCharacters: string): MessageHeader {
+  // MSH-1 is the field separator itself, so split index i holds MSH-(i+1).
+  const fields = msh.split(d.field);
+  const messageType = fields[8] ?? '';
+  const versionField = fields[11] ?? '';
+  return {
+    delimiters: d,
+    encodingCharacters,
+    sendingApplication: fields[2] ?? '',
+    sendingFacility: fields[3] ?? '',
+    receivingApplication: fields[4] ?? '',
+    receivingFacility: fields[5] ?? '',
+    timestamp: fields[6] ?? '',
+    messageType: component(messageType, d.component, 1),
+    triggerEvent: component(messageType, d.component, 2),
+    messageStructure: component(messageType, d.component, 3),
+    controlId: unescapeText(fields[9] ?? '', d),
+    processingId: fields[10] ?? '',
+    version: component(versionField, d.component, 1),
+    versionField,
+    acceptAckType: (fields[14] ?? '').trim(),
+    applicationAckType: (fields[15] ?? '').trim(),
+    charset: first(fields[17] ?? '', d.repetition).trim(),
+  };
+}
+
+function readPatientId(segments: string[], d: Delimiters): string | null {
+  for (const segment of segments) {
+    if (!segment.startsWith('PID') || segment.charAt(3) !== d.field) continue;
+    // PID-3 follows the third field separator.
+    let start = 3;
+    for (let n = 1; n < 3 && start !== -1; n++) start = segment.indexOf(d.field, start + 1);
+    if (start === -1) return null;
+    const pid3 = first(segment.slice(start + 1), d.field);
+    const value = unescapeText(first(first(pid3, d.repetition), d.component), d).trim();
+    // `""` is HL7's explicit null.
+    return value === '' || value === '""' ? null : value;
+  }
+  return null;
+}
