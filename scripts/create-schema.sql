@@ -1,0 +1,53 @@
+-- hl7v2-listener: MariaDB schema (10.11+). Idempotent: the service applies it at start-up, and it can be
+-- applied by hand to the database of your choice:   mariadb hl7 < scripts/create-schema.sql
+-- It creates no database and selects none; the connection chooses it.
+-- The embedded engine (src/store/sqlite-schema.ts) mirrors this table; change both together.
+
+CREATE TABLE IF NOT EXISTS hl7_message (
+  -- Surrogate key, in arrival order.
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  -- sha256 hex of MSH-3/MSH-4/MSH-10 for accepted rows; NULL for refused rows (many NULLs are allowed).
+  dedup_key CHAR(64) NULL,
+  -- MSH-10 message control id.
+  control_id VARCHAR(199) NULL,
+  -- MSH-3 / MSH-4 / MSH-5 / MSH-6, as received (HD data type).
+  sending_application VARCHAR(227) NULL,
+  sending_facility VARCHAR(227) NULL,
+  receiving_application VARCHAR(227) NULL,
+  receiving_facility VARCHAR(227) NULL,
+  -- MSH-9.1 / MSH-9.2 / MSH-12.1.
+  message_type VARCHAR(20) NULL,
+  trigger_event VARCHAR(20) NULL,
+  version VARCHAR(20) NULL,
+  -- PID-3 first identifier, for search. Never logged.
+  patient_id VARCHAR(250) NULL,
+  -- The door the message came through, and the peer address.
+  transport ENUM('mllp', 'https') NOT NULL,
+  remote_address VARCHAR(64) NULL,
+  -- When the message was received, in UTC, to the millisecond.
+  received_at DATETIME(3) NOT NULL,
+  -- The charset used to decode the message.
+  charset VARCHAR(32) NULL,
+  -- The exact bytes between the MLLP start and end blocks (or the HTTP body).
+  raw LONGBLOB NOT NULL,
+  -- sha256 hex of raw: tells a true resend from a different message reusing MSH-10.
+  content_hash CHAR(64) NOT NULL,
+  -- MSA-1 of the ACK sent, and the exact ACK bytes (NULL when no ACK was sent).
+  ack_code CHAR(2) NULL,
+  ack BLOB NULL,
+  -- received: stored as accepted; rejected: refused (AE/AR/CE/CR), kept for the record.
+  status ENUM('received', 'rejected') NOT NULL,
+  -- Why it was refused (field names and error codes, never values).
+  error VARCHAR(1000) NULL,
+  CONSTRAINT uq_hl7_message_dedup_key UNIQUE (dedup_key)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- utf8mb4_bin: identifiers compare exactly (case-sensitive), as they do in the embedded engine.
+
+-- What operators search by.
+CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
+  ON hl7_message (sending_application, sending_facility, control_id);
+CREATE INDEX IF NOT EXISTS ix_hl7_message_control_id ON hl7_message (control_id);
+CREATE INDEX IF NOT EXISTS ix_hl7_message_patient_id ON hl7_message (patient_id);
+CREATE INDEX IF NOT EXISTS ix_hl7_message_type_event ON hl7_message (message_type, trigger_event);
+CREATE INDEX IF NOT EXISTS ix_hl7_message_received_at ON hl7_message (received_at);
+CREATE INDEX IF NOT EXISTS ix_hl7_message_status ON hl7_message (status);

@@ -1,0 +1,14 @@
+import type { DbConfig } from '../config/schema.ts';
+import { createMariaDbStore } from './mariadb.ts';
+import { createSqliteStore } from './sqlite.ts';
+import type { Store } from './store.ts';
+
+/** Opens the configured engine; rejects with a message naming the database when it cannot be used. */
+export async function createStore(config: DbConfig): Promise<Store> {
+  switch (config.driver) {
+    case 'mariadb':
+      return createMariaDbStore(config);
+    case 'sqlite':
+      return createSqliteStore(config);
+  }
+}

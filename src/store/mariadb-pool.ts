@@ -1,0 +1,98 @@
+import { createPool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
+import type { DbConfig } from '../config/schema.ts';
+import { describeCause, isStatementError, isUnavailableError } from './mariadb-errors.ts';
+import { StoreUnavailableError } from './store.ts';
+
+// A mysql2 pool whose every use settles in bounded time. mysql2 neither times out a wait for a pooled
+// connection nor drops a connection whose query timed out (it stays busy until the server answers,
+// which may be never), so both are done here: a deadline around acquire + work, and a connection that
+// failed for any reason but a plain SQL error is destroyed, never returned to the pool.
+
+export type MariaDbPool = {
+  /** Settles within `queryTimeoutMs + connectTimeoutMs`; connection trouble becomes StoreUnavailableError. */
+  withConnection<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T>;
+  /** Where the pool points, for messages: `127.0.0.1:3306 (database hl7)`. */
+  readonly where: string;
+  end(): Promise<void>;
+};
+
+/**
+ * Requests waiting for a connection beyond this are refused at once: the database is far behind, and
+ * a quick AR beats a growing queue. Each MLLP connection sends one message at a time, so the number
+ * of waiting requests is bounded by the number of connections anyway.
+ */
+const queueLimit = 1000;
+
+export function poolOptions(config: DbConfig): PoolOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    connectionLimit: config.connectionLimit,
+    queueLimit,
+    connectTimeout: config.connectTimeoutMs,
+    enableKeepAlive: true,
+    charset: 'utf8mb4',
+    // DATETIME(3) is read and written as UTC, to the millisecond; ids come back as numbers.
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    multipleStatements: false,
+  };
+}
+
+class DeadlineError extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
+export function createMariaDbPool(config: DbConfig): MariaDbPool {
+  const pool = createPool(poolOptions(config));
+  const budgetMs = config.queryTimeoutMs + config.connectTimeoutMs;
+  const where = `${config.host}:${config.port} (database ${config.database})`;
+
+  function unavailable(err: unknown): unknown {
+    if (!isUnavailableError(err)) return err;
+    return new StoreUnavailableError(`MariaDB at ${where} unavailable: ${describeCause(err)}`, { cause: err });
+  }
+
+  async function withConnection<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(`no answer within ${budgetMs} ms`)), budgetMs);
+    });
+    const acquiring = pool.getConnection();
+    let conn: PoolConnection | undefined;
+    try {
+      conn = await Promise.race([acquiring, deadline]);
+      const result = await Promise.race([work(conn), deadline]);
+      conn.release();
+      return result;
+    } catch (err) {
+      if (conn === undefined) {
+        // A connection handed over after the deadline goes straight back.
+        acquiring.then((late) => late.release(), () => undefined);
+      } else if (isStatementError(err)) conn.release();
+      else conn.destroy();
+      throw unavailable(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function end(): Promise<void> {
+    // pool.end() queues a QUIT behind any command still running, so it may wait on a server that is
+    // gone: give it the same budget as any other operation.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
+    try {
+      await Promise.race([pool.end().catch(() => undefined), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return { withConnection, where, end };
+}

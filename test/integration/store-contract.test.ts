@@ -1,0 +1,286 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbSchema, type DbConfig } from '../../src/config/schema.ts';
+import { createMariaDbStore } from '../../src/store/mariadb.ts';
+import { createSqliteStore } from '../../src/store/sqlite.ts';
+import { StoreUnavailableError, type NewMessage, type Store } from '../../src/store/store.ts';
+import { createTestDatabase, describeMariaDb, type TestDatabase } from '../support/mariadb.ts';
+import { createTcpProxy, findClosedPort } from '../support/tcp-proxy.ts';
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+/** A row whose MSH-10 no other test uses, so tests can share one table. */
+function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
+  const controlId = `CTL-${randomBytes(6).toString('hex')}`;
+  const raw = Buffer.concat([Buffer.from(`MSH|^~\\&|APP|FAC|||20240102||ADT^A01|${controlId}|P|2.5\r`), allBytes]);
+  return {
+    dedupKey: sha256(`APP|FAC|${controlId}`),
+    controlId,
+    sendingApplication: 'APP',
+    sendingFacility: 'Zürich 🏥',
+    receivingApplication: 'RCV',
+    receivingFacility: 'RFAC',
+    messageType: 'ADT',
+    triggerEvent: 'A01',
+    version: '2.5',
+    patientId: `P-${controlId}`,
+    transport: 'mllp',
+    remoteAddress: '::ffff:127.0.0.1',
+    receivedAt: new Date('2024-02-29T23:59:59.987Z'),
+    charset: 'UTF-8',
+    raw,
+    contentHash: sha256(raw),
+    ackCode: 'AA',
+    ack: Buffer.from([0x0b, 0x4d, 0x53, 0x48, 0x00, 0xff, 0x1c, 0x0d]),
+    status: 'received',
+    error: null,
+    ...overrides,
+  };
+}
+
+/** The behaviour both engines must share. `open` gives a store on the engine's database for this file. */
+function storeContract(open: () => Promise<Store>): void {
+  let store: Store;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(() => store?.close());
+
+  it('stores every column and lists it back exactly (bytes, UTC milliseconds, nulls)', async () => {
+    const full = newRow();
+    const sparse = newRow({ dedupKey: null, transport: 'https', status: 'rejected', ackCode: 'AR', ack: null });
+    const empty: NewMessage = { ...sparse, sendingApplication: null, sendingFacility: null, receivingApplication: null };
+    const nulls: NewMessage = { ...empty, receivingFacility: null, messageType: null, triggerEvent: null, version: null };
+    const bare: NewMessage = { ...nulls, patientId: null, remoteAddress: null, charset: null, error: 'MSH-9 missing' };
+    for (const row of [full, bare]) {
+      const result = await store.insertMessage(row);
+      if (!result.inserted) throw new Error('expected an insert');
+      expect(typeof result.id).toBe('number');
+      const listed = await store.listMessages({ controlId: row.controlId! });
+      expect(listed).toEqual([{ id: result.id, ...row }]);
+      expect(listed[0]!.raw.equals(row.raw)).toBe(true);
+      expect(listed[0]!.receivedAt.toISOString()).toBe('2024-02-29T23:59:59.987Z');
+    }
+  });
+
+  it('returns the first row for a duplicate dedup key and writes no second row', async () => {
+    const first = newRow();
+    const resend = newRow({ dedupKey: first.dedupKey, controlId: first.controlId, contentHash: sha256('other'), ackCode: 'AE' });
+    const inserted = await store.insertMessage(first);
+    if (!inserted.inserted) throw new Error('expected an insert');
+    await expect(store.insertMessage(resend)).resolves.toEqual({
+      inserted: false,
+      existing: { id: inserted.id, contentHash: first.contentHash, ackCode: 'AA' },
+    });
+    await expect(store.countMessages({ controlId: first.controlId! })).resolves.toBe(1);
+  });
+
+  it('allows any number of rows without a dedup key', async () => {
+    const controlId = newRow().controlId;
+    const results = [];
+    for (let i = 0; i < 3; i += 1) results.push(await store.insertMessage(newRow({ controlId, dedupKey: null })));
+    expect(results.every((result) => result.inserted)).toBe(true);
+    await expect(store.countMessages({ controlId: controlId! })).resolves.toBe(3);
+  });
+
+  it('filters by status, MSH-10 and patient id, newest first, within the limit', async () => {
+    const controlId = newRow().controlId!;
+    const at = (iso: string): Date => new Date(iso);
+    const rows = [
+      newRow({ controlId, receivedAt: at('2024-01-01T00:00:00.002Z'), status: 'rejected', dedupKey: null, patientId: 'PX' }),
+      newRow({ controlId, receivedAt: at('2024-01-01T00:00:00.003Z') }),
+      newRow({ controlId, receivedAt: at('2024-01-01T00:00:00.001Z'), status: 'rejected', dedupKey: null }),
+    ];
+    for (const row of rows) await store.insertMessage(row);
+    const rejected = await store.listMessages({ controlId, status: 'rejected' });
+    expect(rejected.map((row) => row.receivedAt.getUTCMilliseconds())).toEqual([2, 1]);
+    expect((await store.listMessages({ controlId, limit: 2 })).map((row) => row.receivedAt.getUTCMilliseconds())).toEqual([3, 2]);
+    await expect(store.countMessages({ controlId, status: 'received' })).resolves.toBe(1);
+    await expect(store.countMessages({ patientId: 'PX', controlId })).resolves.toBe(1);
+  });
+
+  it('keeps exactly one row when ten inserts of one dedup key race', async () => {
+    const row = newRow();
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.insertMessage({ ...row })));
+    const winners = results.filter((result) => result.inserted);
+    expect(winners).toHaveLength(1);
+    const id = winners[0]!.inserted ? winners[0]!.id : -1;
+    for (const result of results) if (!result.inserted) expect(result.existing.id).toBe(id);
+    await expect(store.countMessages({ controlId: row.controlId! })).resolves.toBe(1);
+  });
+
+  it('cuts over-long header values to their column width and keeps raw whole', async () => {
+    const row = newRow({ sendingApplication: 'A'.repeat(300), error: 'é'.repeat(1500), status: 'rejected', dedupKey: null });
+    await store.insertMessage(row);
+    const [stored] = await store.listMessages({ controlId: row.controlId! });
+    expect(stored?.sendingApplication).toBe('A'.repeat(227));
+    expect(stored?.error).toBe('é'.repeat(1000));
+    expect(stored?.raw.equals(row.raw)).toBe(true);
+  });
+
+  it('answers ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('refuses work once closed, and closes twice without error', async () => {
+    const other = await open();
+    await other.close();
+    await other.close();
+    await expect(other.insertMessage(newRow())).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(other.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+}
+
+describe('store contract: sqlite', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hl7-store-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  describe('on a file in a directory it creates', () => {
+    storeContract(async () => createSqliteStore(dbSchema.parse({ driver: 'sqlite', file: join(dir, 'nested', 'hl7.sqlite') })));
+  });
+});
+
+describeMariaDb('store contract: mariadb', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = (await createTestDatabase('store'))!;
+  });
+  afterAll(() => db?.drop());
+
+  describe('contract', () => {
+    storeContract(() => createMariaDbStore(db.config));
+  });
+
+  describe('mariadb only', () => {
+    it('applies the schema again without harm (idempotent)', async () => {
+      const first = await createMariaDbStore(db.config);
+      const row = newRow();
+      await first.insertMessage(row);
+      await first.close();
+      const second = await createMariaDbStore(db.config);
+      await expect(second.countMessages({ controlId: row.controlId! })).resolves.toBe(1);
+      await second.close();
+    });
+
+    it('fails fast at start-up, naming the address and the cause, when nothing listens', async () => {
+      const port = await findClosedPort();
+      const started = Date.now();
+      const opening = createMariaDbStore({ ...db.config, host: '127.0.0.1', port });
+      await expect(opening).rejects.toThrow(
+        new RegExp(`^cannot reach MariaDB at 127\\.0\\.0\\.1:${port} \\(database ${db.config.database}\\): .*ECONNREFUSED`),
+      );
+      await expect(opening).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(db.config.connectTimeoutMs);
+    });
+
+    it('says so when the database does not exist', async () => {
+      const database = `hl7_test_missing_${randomBytes(4).toString('hex')}`;
+      await expect(createMariaDbStore({ ...db.config, database })).rejects.toThrow(
+        `MariaDB database ${database} does not exist at ${db.config.host}:${db.config.port}`,
+      );
+    });
+
+    it('names the refused user when the server denies access', async () => {
+      await expect(createMariaDbStore({ ...db.config, user: 'hl7_test_nobody', password: 'wrong' })).rejects.toThrow(
+        /^MariaDB at .* refused user hl7_test_nobody: .*Access denied/,
+      );
+    });
+
+    it('names the schema file and the error code when a schema statement fails', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hl7-schema-'));
+      const schemaFile = join(dir, 'broken.sql');
+      await writeFile(schemaFile, 'CREATE TABLE IF NOT EXISTS ok_table (id INT);\nCREATE TABEL broken;\n');
+      try {
+        await expect(createMariaDbStore(db.config, { schemaFile })).rejects.toThrow(
+          `cannot apply ${schemaFile} on MariaDB at ${db.config.host}:${db.config.port} (database ${db.config.database}): ER_PARSE_ERROR (errno 1064)`,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    describe('through a TCP proxy', () => {
+      const timeouts = { queryTimeoutMs: 400, connectTimeoutMs: 300, connectionLimit: 2 };
+      const budgetMs = timeouts.queryTimeoutMs + timeouts.connectTimeoutMs;
+
+      async function openBehindProxy(overrides: Partial<DbConfig> = {}) {
+        const proxy = await createTcpProxy(db.config.host, db.config.port);
+        const config: DbConfig = { ...db.config, ...timeouts, ...overrides, port: proxy.port };
+        return { proxy, store: await createMariaDbStore(config) };
+      }
+
+      /** Inserts concurrently and expects each to fail as unavailable, without PHI, within the budget. */
+      async function expectAllUnavailable(store: Store, count: number): Promise<void> {
+        const rows = Array.from({ length: count }, () => newRow());
+        const started = Date.now();
+        const results = await Promise.allSettled(rows.map((row) => store.insertMessage(row)));
+        expect(Date.now() - started).toBeLessThan(budgetMs + 500);
+        results.forEach((result, i) => {
+          if (result.status === 'fulfilled') throw new Error('expected the insert to fail');
+          expect(result.reason).toBeInstanceOf(StoreUnavailableError);
+          expect(String(result.reason.message)).not.toContain(rows[i]!.controlId);
+          expect(String(result.reason.message)).not.toContain(rows[i]!.patientId);
+        });
+      }
+
+      async function expectAllStored(store: Store, count: number): Promise<void> {
+        const results = await Promise.all(Array.from({ length: count }, () => store.insertMessage(newRow())));
+        expect(results.every((result) => result.inserted)).toBe(true);
+      }
+
+      it('fails inserts quickly while the connection is cut, then recovers', async () => {
+        const { proxy, store } = await openBehindProxy();
+        try {
+          await expectAllStored(store, 3);
+          proxy.cut();
+          await expectAllUnavailable(store, 5);
+          await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+          proxy.restore();
+          await expectAllStored(store, 5);
+        } finally {
+          await store.close();
+          await proxy.close();
+        }
+      });
+
+      it('completes an insert held in flight by a pause once traffic resumes', async () => {
+        const { proxy, store } = await openBehindProxy({ queryTimeoutMs: 10_000 });
+        try {
+          proxy.pause();
+          const pending = store.insertMessage(newRow());
+          await proxy.waitForTraffic();
+          proxy.resume();
+          await expect(pending).resolves.toMatchObject({ inserted: true });
+        } finally {
+          await store.close();
+          await proxy.close();
+        }
+      });
+
+      it('fails inserts within the time budget while the database does not answer, then recovers', async () => {
+        const { proxy, store } = await openBehindProxy();
+        try {
+          await expectAllStored(store, 3);
+          proxy.stall();
+          // A ping on an idle pooled connection: mysql2 has no timeout for it, only our deadline.
+          const started = Date.now();
+          await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+          expect(Date.now() - started).toBeLessThan(budgetMs + 500);
+          await expectAllUnavailable(store, 5);
+          proxy.restore();
+          await expectAllStored(store, 5);
+        } finally {
+          await store.close();
+          await proxy.close();
+        }
+      });
+    });
+  });
+});
