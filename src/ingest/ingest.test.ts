@@ -1,0 +1,134 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { hl7Schema } from '../config/schema.ts';
+import { StoreUnavailableError, type InsertResult, type NewMessage, type Store } from '../store/store.ts';
+import { buildMessage } from '../../test/support/messages.ts';
+import { readAck } from '../../test/support/mllp-raw.ts';
+import { createIngest } from './ingest.ts';
+import type { IngestOptions } from './outcome.ts';
+
+// The use case with a store made of plain data: what is stored, and which ACK leaves, per case.
+
+type MemoryStore = Store & { rows: NewMessage[]; failWith: Error | null };
+
+function memoryStore(): MemoryStore {
+  const rows: NewMessage[] = [];
+  const store: MemoryStore = {
+    rows,
+    failWith: null,
+    async ping() {},
+    async insertMessage(row): Promise<InsertResult> {
+      if (store.failWith) throw store.failWith;
+      const existing = row.dedupKey === null ? -1 : rows.findIndex((r) => r.dedupKey === row.dedupKey);
+      const found = rows[existing];
+      if (found) return { inserted: false, existing: { id: existing + 1, contentHash: found.contentHash, ackCode: found.ackCode } };
+      rows.push(row);
+      return { inserted: true, id: rows.length };
+    },
+    async listMessages() {
+      return rows.map((r, i) => ({ ...r, id: i + 1 }));
+    },
+    async countMessages() {
+      return rows.length;
+    },
+    async close() {},
+  };
+  return store;
+}
+
+const hl7 = hl7Schema.parse({});
+
+function setup(overrides: Partial<IngestOptions> = {}) {
+  const store = memoryStore();
+  const ingest = createIngest({
+    store,
+    log: pino({ level: 'silent' }),
+    clock: () => new Date('2026-01-15T10:30:00.000Z'),
+    newControlId: () => 'ACK00001',
+    options: {
+      rules: hl7,
+      onConflict: 'reject',
+      ackMode: 'hl7',
+      defaultCharset: 'UTF-8',
+      maxMessageBytes: 1024 * 1024,
+      ackSendingApplication: 'LISTENER',
+      ackSendingFacility: '',
+      ...overrides,
+    },
+  });
+  const send = (text: string) =>
+    ingest({ kind: 'message', bytes: Buffer.from(text) }, { transport: 'mllp', remoteAddress: '127.0.0.1' });
+  return { store, ingest, send };
+}
+
+describe('ingest', () => {
+  it('stores an accepted message with its exact ACK before returning AA', async () => {
+    const { store, send } = setup();
+    const outcome = await send(buildMessage({ controlId: 'C1' }));
+    expect(outcome).toMatchObject({ result: 'accepted', ackCode: 'AA', stored: true, controlId: 'C1' });
+    expect(store.rows).toHaveLength(1);
+    expect(store.rows[0]).toMatchObject({ status: 'received', ackCode: 'AA', patientId: 'PAT-12345', messageType: 'ADT' });
+    expect(store.rows[0]?.ack?.equals(outcome.ack as Buffer)).toBe(true);
+    expect(readAck(outcome.ack as Buffer)).toMatchObject({ code: 'AA', controlId: 'C1' });
+  });
+
+  it('answers an exact retransmission with the same code and stores nothing more', async () => {
+    const { store, send } = setup();
+    await send(buildMessage({ controlId: 'C1' }));
+    const again = await send(buildMessage({ controlId: 'C1' }));
+    expect(again).toMatchObject({ result: 'duplicate', ackCode: 'AA', stored: false });
+    expect(store.rows).toHaveLength(1);
+  });
+
+  it.each([
+    ['reject', 'error', 'AE', ['received', 'rejected']],
+    ['accept', 'accepted', 'AA', ['received', 'received']],
+  ] as const)('onConflict %s: same MSH-10, other content → %s (%s)', async (onConflict, result, code, statuses) => {
+    const { store, send } = setup({ onConflict });
+    await send(buildMessage({ controlId: 'C1', note: 'one' }));
+    const second = await send(buildMessage({ controlId: 'C1', note: 'two' }));
+    expect(second).toMatchObject({ result, ackCode: code });
+    expect(store.rows.map((r) => r.status)).toEqual(statuses);
+    if (onConflict === 'reject') expect(readAck(second.ack as Buffer).err.join()).toContain('205');
+    const third = await send(buildMessage({ controlId: 'C1', note: 'two' }));
+    expect(third.result).toBe(onConflict === 'accept' ? 'duplicate' : 'error');
+  });
+
+  it('answers AR 207 and stores nothing when the store is unavailable', async () => {
+    const { store, send } = setup();
+    store.failWith = new StoreUnavailableError('database did not answer within 5000 ms');
+    const outcome = await send(buildMessage({ controlId: 'C1' }));
+    expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false });
+    expect(readAck(outcome.ack as Buffer).err.join()).toContain('207');
+  });
+
+  it('still answers a refused message when it cannot be stored', async () => {
+    const { store, send } = setup();
+    store.failWith = new Error('boom');
+    const outcome = await send(buildMessage({ controlId: 'C1', type: 'ORM', event: 'O01' }));
+    expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false });
+  });
+
+  it('stores a refused message with the reason and no dedup key', async () => {
+    const { store, send } = setup();
+    const outcome = await send(buildMessage({ controlId: 'C1', type: 'ORM', event: 'O01' }));
+    expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: true });
+    expect(store.rows[0]).toMatchObject({ status: 'rejected', dedupKey: null, ackCode: 'AR' });
+    expect(store.rows[0]?.error).toMatch(/MSH-9/);
+  });
+
+  it('stores without answering when MSH-15 and MSH-16 are NE', async () => {
+    const { store, send } = setup();
+    const outcome = await send(buildMessage({ controlId: 'C1', msh15: 'NE', msh16: 'NE' }));
+    expect(outcome).toMatchObject({ result: 'accepted', ack: null, ackCode: null, stored: true });
+    expect(store.rows[0]).toMatchObject({ ackCode: null, ack: null });
+  });
+
+  it('answers an oversize frame AR from its head, keeping the head as the refused row', async () => {
+    const { store, ingest } = setup();
+    const head = Buffer.from(buildMessage({ controlId: 'BIG' }));
+    const outcome = await ingest({ kind: 'oversize', head, bytes: 20_000_000 }, { transport: 'mllp', remoteAddress: null });
+    expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', controlId: 'BIG' });
+    expect(store.rows[0]?.error).toMatch(/20000000 bytes/);
+  });
+});

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import { describeError, formatLocation, type Issue } from '../hl7/errors.ts';
+import { parseMessage } from '../hl7/message.ts';
+import { validateMessage } from '../hl7/validate.ts';
+import type { NewMessage } from '../store/store.ts';
+import {
+  orNull,
+  sha256,
+  type Ingest,
+  type IngestDeps,
+  type IngestInput,
+  type IngestOptions,
+  type IngestOutcome,
+  type IngestSource,
+  type Verdict,
+} from './outcome.ts';
+import { storeAccepted } from './store-accepted.ts';
+import { storeRefused } from './store-refused.ts';
+
+// The one use case both doors call: parse → validate → dedup → store → decide the ACK.
+// The ACK for an accepted message is built before the insert so the exact bytes sent are stored
+// in the same committed row; it is released to the transport only after that commit.
+
+export function createIngest(deps: IngestDeps): Ingest {
+  return async (input, source) => {
+    const receivedAt = deps.clock();
+    const bytes = input.kind === 'message' ? input.bytes : input.head;
+    const verdict = judge(input, deps.options);
+    const base = rowBase(bytes, verdict, source, receivedAt);
+    const outcome =
+      verdict.issues.length === 0
+        ? await storeAccepted(deps, base, verdict)
+        : await storeRefused(deps, base, verdict, verdict.issues);
+    logOutcome(deps.log, source, outcome);
+    return outcome;
+  };
+}
+
+function judge(input: IngestInput, options: IngestOptions): Verdict {
+  const bytes = input.kind === 'message' ? input.bytes : input.head;
+  const parsed = parseMessage(bytes, { defaultCharset: options.defaultCharset });
+  if (!parsed.ok) {
+    return { header: parsed.header, charset: parsed.charset, patientId: null, issues: [parsed.issue] };
+  }
+  const { header, charset, patientId } = parsed.message;
+  if (input.kind === 'oversize') {
+    const issue: Issue = {
+      code: 'message-too-large',
+      location: { segment: 'MSH' },
+      message: `message of ${input.bytes} bytes or more exceeds the limit of ${options.maxMessageBytes} bytes`,
+    };
+    return { header, charset, patientId, issues: [issue] };
+  }
+  return { header, charset, patientId, issues: validateMessage(parsed.message, options.rules) };
+}
+
+function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, receivedAt: Date): NewMessage {
+  const h = verdict.header;
+  return {
+    dedupKey: null,
+    controlId: orNull(h?.controlId),
+    sendingApplication: orNull(h?.sendingApplication),
+    sendingFacility: orNull(h?.sendingFacility),
+    receivingApplication: orNull(h?.receivingApplication),
+    receivingFacility: orNull(h?.receivingFacility),
+    messageType: orNull(h?.messageType),
+    triggerEvent: orNull(h?.triggerEvent),
+    version: orNull(h?.version),
+    patientId: verdict.patientId,
+    transport: source.transport,
+    remoteAddress: source.remoteAddress,
+    receivedAt,
+    charset: verdict.charset,
+    raw: bytes,
+    contentHash: sha256(bytes),
+    ackCode: null,
+    ack: null,
+    status: 'received',
+    error: null,
+  };
+}
+
+function logOutcome(log: Logger, source: IngestSource, outcome: IngestOutcome): void {
+  if (outcome.result === 'accepted' || outcome.result === 'duplicate') {
+    if (outcome.result === 'duplicate') {
+      log.info(bindings(source, outcome), 'duplicate message: answered again without a second row');
+    }
+    return;
+  }
+  const reasons = outcome.issues.map((i) => ({
+    code: describeError(i.code).hl7Code,
+    location: formatLocation(i.location),
+    reason: i.message,
+  }));
+  log.warn({ ...bindings(source, outcome), ackCode: outcome.ackCode, reasons }, 'message refused');
+}
+
+function bindings(source: IngestSource, outcome: IngestOutcome): Record<string, unknown> {
+  return {
+    conn: source.connectionId,
+    transport: source.transport,
+    controlId: outcome.controlId,
+    messageType: outcome.messageType,
+    stored: outcome.stored,
+  };
+}

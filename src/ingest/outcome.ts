@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ackCodeFor, buildAck, type AckCode } from '../hl7/ack.ts';
+import { encodeText } from '../hl7/charset.ts';
+import type { Issue } from '../hl7/errors.ts';
+import type { MessageHeader } from '../hl7/message.ts';
+import type { ValidationRules } from '../hl7/validate.ts';
+import { StoreUnavailableError, type Store } from '../store/store.ts';
+
+// The shapes the ingest steps share, and how an outcome and its ACK are made.
+
+export type IngestSource = { transport: 'mllp' | 'https'; remoteAddress: string | null; connectionId?: number };
+
+export type IngestInput = { kind: 'message'; bytes: Buffer } | { kind: 'oversize'; head: Buffer; bytes: number };
+
+export type IngestResult = 'accepted' | 'duplicate' | 'error' | 'reject';
+
+export type IngestOutcome = {
+  /** Encoded ACK payload (unframed), or null when the sender asked for no answer. */
+  ack: Buffer | null;
+  ackCode: AckCode | null;
+  result: IngestResult;
+  /** Whether a row was committed for this message (false for duplicates and store failures). */
+  stored: boolean;
+  issues: Issue[];
+  controlId: string | null;
+  messageType: string | null;
+};
+
+export type IngestOptions = {
+  rules: ValidationRules;
+  onConflict: 'reject' | 'accept';
+  ackMode: 'hl7' | 'always';
+  defaultCharset: string;
+  maxMessageBytes: number;
+  ackSendingApplication: string;
+  ackSendingFacility: string;
+};
+
+export type IngestDeps = {
+  store: Store;
+  options: IngestOptions;
+  log: Logger;
+  clock: () => Date;
+  newControlId: () => string;
+};
+
+export type Ingest = (input: IngestInput, source: IngestSource) => Promise<IngestOutcome>;
+
+/** What the parse and validate steps concluded, before anything is stored. */
+export type Verdict = {
+  header: Partial<MessageHeader> | null;
+  charset: string;
+  patientId: string | null;
+  issues: Issue[];
+};
+
+/** Builds the ACK text for a result, or nothing when MSH-15/MSH-16 ask for no answer. */
+export function answer(
+  deps: IngestDeps,
+  verdict: Verdict,
+  result: 'accept' | 'error' | 'reject',
+  issues: Issue[],
+): { code: AckCode | null; ack: Buffer | null } {
+  const code = ackCodeFor(verdict.header, result, deps.options.ackMode);
+  if (code === null) return { code, ack: null };
+  const text = buildAck({
+    header: verdict.header,
+    code,
+    issues,
+    controlId: deps.newControlId(),
+    now: deps.clock(),
+    sendingApplication: deps.options.ackSendingApplication,
+    sendingFacility: deps.options.ackSendingFacility,
+  });
+  return { code, ack: encodeText(text, verdict.charset) };
+}
+
+export function outcomeOf(
+  verdict: Verdict,
+  result: IngestResult,
+  ackCode: AckCode | null,
+  ack: Buffer | null,
+  issues: Issue[],
+  stored: boolean,
+): IngestOutcome {
+  return {
+    ack,
+    ackCode,
+    result,
+    stored,
+    issues,
+    controlId: orNull(verdict.header?.controlId),
+    messageType: orNull(verdict.header?.messageType),
+  };
+}
+
+export function storeErrorSummary(err: unknown): { type: string; message: string } {
+  if (err instanceof StoreUnavailableError) return { type: err.name, message: err.message };
+  if (err instanceof Error) return { type: err.name, message: err.message };
+  return { type: typeof err, message: 'non-error thrown' };
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function orNull(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}

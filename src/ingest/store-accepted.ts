@@ -1,0 +1,63 @@
+import type { Issue } from '../hl7/errors.ts';
+import type { NewMessage } from '../store/store.ts';
+import {
+  answer,
+  outcomeOf,
+  sha256,
+  storeErrorSummary,
+  type IngestDeps,
+  type IngestOutcome,
+  type Verdict,
+} from './outcome.ts';
+import { storeRefused } from './store-refused.ts';
+
+// Accepted rows are unique per (MSH-3, MSH-4, MSH-10). The unique index on dedup_key makes the
+// check and the insert one atomic step, so two connections racing with the same message still
+// produce one row. An exact retransmission (same content hash) is answered with the stored ACK
+// code again; the same MSH-10 with other content is refused (AE, 205) or, with
+// `onConflict: accept`, stored under a key that also covers its content.
+
+export async function storeAccepted(deps: IngestDeps, base: NewMessage, verdict: Verdict): Promise<IngestOutcome> {
+  const { code, ack } = answer(deps, verdict, 'accept', []);
+  const key = dedupKey(base);
+  try {
+    const first = await deps.store.insertMessage({ ...base, dedupKey: key, ackCode: code, ack });
+    if (first.inserted) return outcomeOf(verdict, 'accepted', code, ack, [], true);
+    if (first.existing.contentHash === base.contentHash) return duplicate(deps, verdict);
+    if (deps.options.onConflict === 'reject') return await storeRefused(deps, base, verdict, [conflictIssue()]);
+    const second = await deps.store.insertMessage({
+      ...base,
+      dedupKey: sha256(`${key}\u001f${base.contentHash}`),
+      ackCode: code,
+      ack,
+    });
+    return second.inserted ? outcomeOf(verdict, 'accepted', code, ack, [], true) : duplicate(deps, verdict);
+  } catch (err) {
+    deps.log.error({ err: storeErrorSummary(err), controlId: base.controlId }, 'message could not be stored');
+    const issue: Issue = {
+      code: 'store-unavailable',
+      location: { segment: 'MSH' },
+      message: 'the message could not be stored now; send it again later',
+    };
+    const nak = answer(deps, verdict, 'reject', [issue]);
+    return outcomeOf(verdict, 'reject', nak.code, nak.ack, [issue], false);
+  }
+}
+
+/** The same content again: the sender missed our ACK. Answer as before, write nothing. */
+function duplicate(deps: IngestDeps, verdict: Verdict): IngestOutcome {
+  const again = answer(deps, verdict, 'accept', []);
+  return outcomeOf(verdict, 'duplicate', again.code, again.ack, [], false);
+}
+
+function conflictIssue(): Issue {
+  return {
+    code: 'duplicate-control-id',
+    location: { segment: 'MSH', sequence: 1, field: 10 },
+    message: 'MSH-10 (message control id) was already received from this sender with other content',
+  };
+}
+
+function dedupKey(row: NewMessage): string {
+  return sha256([row.sendingApplication ?? '', row.sendingFacility ?? '', row.controlId ?? ''].join('\u001f'));
+}

@@ -1,0 +1,36 @@
+import { resultOf } from '../hl7/ack.ts';
+import { formatLocation, type Issue } from '../hl7/errors.ts';
+import type { NewMessage } from '../store/store.ts';
+import {
+  answer,
+  outcomeOf,
+  storeErrorSummary,
+  type IngestDeps,
+  type IngestOutcome,
+  type IngestResult,
+  type Verdict,
+} from './outcome.ts';
+
+/** Refused rows are stored too, so an operator can see what was refused and why. */
+export async function storeRefused(
+  deps: IngestDeps,
+  base: NewMessage,
+  verdict: Verdict,
+  issues: Issue[],
+): Promise<IngestOutcome> {
+  const result: IngestResult = resultOf(issues) === 'reject' ? 'reject' : 'error';
+  const { code, ack } = answer(deps, verdict, result, issues);
+  // The column holds 1000 characters; the reasons name fields, never values.
+  const error = issues.map((i) => `${formatLocation(i.location)}: ${i.message}`).join('; ').slice(0, 1000);
+  const row: NewMessage = { ...base, dedupKey: null, status: 'rejected', ackCode: code, ack, error };
+  let stored = false;
+  try {
+    await deps.store.insertMessage(row);
+    stored = true;
+  } catch (err) {
+    // The sender still gets its NAK; the refused row is only lost from the operator's view.
+    deps.log.error({ err: storeErrorSummary(err), controlId: base.controlId }, 'refused message could not be stored');
+  }
+  return outcomeOf(verdict, result, code, ack, issues, stored);
+}
+

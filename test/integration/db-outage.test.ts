@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
+import { buildMessage } from '../support/messages.ts';
+import { openRawPeer, readAck } from '../support/mllp-raw.ts';
+import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+
+// The database lost mid-run: a TCP proxy between the service and MariaDB is cut (the shared
+// server is never stopped). Senders get AR (207) within a bounded time, the listener keeps
+// serving, and it recovers by itself when the database is reachable again.
+
+const mariadb = await createTestDatabase('outage');
+
+describe.skipIf(mariadb === null)('database outage', () => {
+  const db = mariadb as TestDatabase;
+  let proxy: TcpProxy;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    proxy = await createTcpProxy(db.config.host, db.config.port);
+    t = await startTestApp({ ...db.config, port: proxy.port, queryTimeoutMs: 1000, connectTimeoutMs: 500 });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+    await db.drop();
+  });
+
+  it('answers AR 207 within a bounded time while the database is cut, then recovers', async () => {
+    const peer = await openRawPeer(t.port);
+    peer.send(buildMessage({ controlId: 'BEFORE-CUT' }));
+    expect(readAck(await peer.reply(1)).code).toBe('AA');
+
+    proxy.cut();
+    const started = Date.now();
+    peer.send(buildMessage({ controlId: 'DURING-CUT' }));
+    const nak = readAck(await peer.reply(2));
+    expect(nak.code).toBe('AR');
+    expect(nak.err.join('\r')).toContain('207');
+    // queryTimeoutMs + connectTimeoutMs plus slack: never an unbounded wait.
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    // A second sender is served (with AR) too: the listener does not stall.
+    const other = await openRawPeer(t.port);
+    other.send(buildMessage({ controlId: 'DURING-CUT-2' }));
+    expect(readAck(await other.reply(1)).code).toBe('AR');
+
+    proxy.restore();
+    // The sender retransmits the refused message; the pool reconnects by itself.
+    let code = '';
+    for (let attempt = 0; attempt < 20 && code !== 'AA'; attempt++) {
+      peer.send(buildMessage({ controlId: 'DURING-CUT' }));
+      code = readAck(await peer.reply(3 + attempt)).code;
+    }
+    expect(code).toBe('AA');
+    const rows = await t.app.store?.listMessages({ controlId: 'DURING-CUT' });
+    expect(rows?.filter((r) => r.status === 'received')).toHaveLength(1);
+    peer.end();
+    other.end();
+  });
+});

@@ -1,0 +1,146 @@
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
+import { buildMessage } from '../support/messages.ts';
+import { openRawPeer, readAck } from '../support/mllp-raw.ts';
+import { runService, startService, writeConfigDir } from '../support/service-process.ts';
+import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { createMariaDbStore } from '../../src/store/mariadb.ts';
+import type { DbConfig } from '../../src/config/schema.ts';
+
+// The real process (src/main.ts): start-up failures, SIGTERM with messages in flight, and kill -9
+// under load followed by a restart in which every ACKed message is present.
+
+const mariadb = await createTestDatabase('lifecycle');
+
+function configYaml(db: DbConfig, extra = ''): string {
+  return [
+    'mllp:',
+    '  host: 127.0.0.1',
+    '  port: 0',
+    'https:',
+    '  enabled: false',
+    'db:',
+    '  driver: mariadb',
+    `  host: ${db.host}`,
+    `  port: ${db.port}`,
+    `  user: ${db.user}`,
+    `  password: "${db.password}"`,
+    `  database: ${db.database}`,
+    '  queryTimeoutMs: 2000',
+    '  connectTimeoutMs: 1000',
+    extra,
+  ].join('\n');
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+describe('start-up failures exit 1 with a clear message', () => {
+  it('refuses broken YAML, naming the file and line', async () => {
+    const dir = writeConfigDir('mllp:\n  port: [unclosed\n');
+    const run = runService(['start'], dir);
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr()).toMatch(/config-test\.yaml/);
+    expect(run.stderr()).toMatch(/line/i);
+  });
+
+  it('refuses a port that is already in use', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const port = (busy.address() as { port: number }).port;
+    const dir = writeConfigDir(`mllp:\n  host: 127.0.0.1\n  port: ${port}\nhttps:\n  enabled: false\ndb:\n  driver: sqlite\n  file: ":memory:"\n`);
+    const run = runService(['start'], dir);
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr()).toMatch(/already in use/);
+    busy.close();
+  });
+
+  it('refuses an unreachable database', async () => {
+    const port = await freePort();
+    const db = { host: '127.0.0.1', port, user: 'root', password: '', database: 'hl7' } as DbConfig;
+    const run = runService(['start'], writeConfigDir(configYaml(db)));
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr()).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
+  });
+});
+
+describe.skipIf(mariadb === null)('process lifecycle on MariaDB', () => {
+  const db = mariadb as TestDatabase;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    proxy = await createTcpProxy(db.config.host, db.config.port);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await db.drop();
+  });
+
+  async function storedControlIds(): Promise<Set<string>> {
+    const store = await createMariaDbStore(db.config);
+    try {
+      const rows = await store.listMessages({ status: 'received', limit: 100_000 });
+      return new Set(rows.map((r) => r.controlId ?? ''));
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('on SIGTERM finishes and ACKs the messages in flight, then exits 0', async () => {
+    const service = await startService(writeConfigDir(configYaml({ ...db.config, port: proxy.port })));
+    const peers = await Promise.all([openRawPeer(service.port), openRawPeer(service.port)]);
+    proxy.pause(); // the database stops answering: the next messages are in flight
+    peers.forEach((peer, i) => peer.send(buildMessage({ controlId: `TERM-${i}` })));
+    // Let both frames reach the service before the signal (it logs nothing per accepted frame).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await proxy.waitForTraffic();
+    service.child.kill('SIGTERM');
+    proxy.resume();
+    const acks = await Promise.all(peers.map((peer) => peer.reply(1)));
+    expect(acks.map((a) => readAck(a).code)).toEqual(['AA', 'AA']);
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    const stored = await storedControlIds();
+    expect(stored.has('TERM-0') && stored.has('TERM-1')).toBe(true);
+  });
+
+  it('after kill -9 under load and a restart, every ACKed message is stored', async () => {
+    const configDir = writeConfigDir(configYaml(db.config));
+    const service = await startService(configDir);
+    const acked: string[] = [];
+    let killed = false;
+    const senders = Array.from({ length: 4 }, async (_, s) => {
+      const peer = await openRawPeer(service.port);
+      for (let n = 1; !killed; n++) {
+        const controlId = `KILL-${s}-${n}`;
+        peer.send(buildMessage({ controlId }));
+        const reply = await peer.reply(n).catch(() => null);
+        if (reply === null) return;
+        if (readAck(reply).code === 'AA') acked.push(controlId);
+        if (acked.length >= 200 && !killed) {
+          killed = true;
+          service.child.kill('SIGKILL');
+        }
+      }
+    });
+    await Promise.all(senders);
+    expect((await service.exited).signal).toBe('SIGKILL');
+    const restarted = await startService(configDir);
+    const peer = await openRawPeer(restarted.port);
+    peer.send(buildMessage({ controlId: 'AFTER-RESTART' }));
+    expect(readAck(await peer.reply(1)).code).toBe('AA');
+    restarted.child.kill('SIGTERM');
+    expect((await restarted.exited).code).toBe(0);
+    const stored = await storedControlIds();
+    const missing = acked.filter((id) => !stored.has(id));
+    expect(acked.length).toBeGreaterThanOrEqual(200);
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Message, type InboundResponse } from 'node-hl7-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSend } from '../../src/cli/send.ts';
+import { startTestApp, type TestApp } from '../support/app-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
+import { buildMessage } from '../support/messages.ts';
+
+// The same exchange with MLLP clients we did not write: node-hl7-client's Client (also behind
+// `npm run send`) and Debian's python3-hl7 `mllp_send`.
+
+const run = promisify(execFile);
+const mllpSend = ['/usr/bin/mllp_send', '/usr/local/bin/mllp_send'].find((p) => existsSync(p));
+const mariadb = await createTestDatabase('clients');
+
+if (!mllpSend) process.stderr.write('mllp_send not found (apt-get install python3-hl7): SKIPPING its test\n');
+
+describe.skipIf(mariadb === null)('real MLLP clients', () => {
+  const db = mariadb as TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(db.config);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db.drop();
+  });
+
+  it('node-hl7-client Client gets AA for each message on one connection, stored once', async () => {
+    const client = new Client({ host: '127.0.0.1' });
+    const acks: InboundResponse[] = [];
+    const ids = ['NHC-1', 'NHC-2', 'NHC-3'];
+    let answered: (response: InboundResponse) => void = () => undefined;
+    const connection = client.createConnection({ port: t.port, waitAck: true }, async (response) => answered(response));
+    // The Client does not send its queue on ACKs, only on connect: send the next after each ACK.
+    for (const id of ids) {
+      const ack = new Promise<InboundResponse>((resolve) => (answered = resolve));
+      await connection.sendMessage(new Message({ text: buildMessage({ controlId: id }) }));
+      acks.push(await ack);
+    }
+    await connection.close();
+    expect(acks.map((a) => a.getMessage().get('MSA.1').toString())).toEqual(['AA', 'AA', 'AA']);
+    expect(acks.map((a) => a.getMessage().get('MSA.2').toString())).toEqual(ids);
+    for (const id of ids) expect(await t.app.store?.listMessages({ controlId: id })).toHaveLength(1);
+  });
+
+  it('`npm run send` (runSend) prints one line per file with its ACK code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hl7-send-'));
+    const good = join(dir, 'good.hl7');
+    const refused = join(dir, 'refused.hl7');
+    writeFileSync(good, buildMessage({ controlId: 'SEND-1' }));
+    writeFileSync(refused, buildMessage({ controlId: 'SEND-2', type: 'ORM', event: 'O01' }));
+    const out: string[] = [];
+    const code = await runSend([good, refused, '--host', '127.0.0.1', '--port', String(t.port)], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+    });
+    expect(out).toEqual([`${good}\tAA\tSEND-1`, `${refused}\tAR\tSEND-2`]);
+    expect(code).toBe(1);
+  });
+
+  it.skipIf(!mllpSend)('mllp_send (python3-hl7) gets AA and the row is stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hl7-mllp-send-'));
+    const file = join(dir, 'msg.hl7');
+    writeFileSync(file, buildMessage({ controlId: 'PYHL7-1' }));
+    const { stdout } = await run(mllpSend as string, ['--loose', '--port', String(t.port), '--file', file, '127.0.0.1']);
+    expect(stdout).toContain('MSA|AA|PYHL7-1');
+    expect(await t.app.store?.listMessages({ controlId: 'PYHL7-1' })).toHaveLength(1);
+  });
+});
