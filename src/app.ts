@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
 import { createIngest } from './ingest/ingest.ts';
-import type { Ingest } from './ingest/outcome.ts';
+import { createIngestCounters, type Ingest, type IngestCounters } from './ingest/outcome.ts';
 import { createMllpServer, type FrameHandler, type MllpServer } from './mllp/server.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/store.ts';
@@ -19,6 +19,7 @@ export type App = {
   addresses(): AppAddresses;
   readonly store: Store | null;
   readonly mllp: MllpServer | null;
+  readonly counters: IngestCounters;
 };
 
 export type AppOverrides = { clock?: () => Date; store?: Store };
@@ -27,11 +28,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   let store: Store | null = null;
   let mllp: MllpServer | null = null;
   let closing: Promise<void> | null = null;
+  const counters = createIngestCounters();
 
   async function start(): Promise<AppAddresses> {
     store = overrides.store ?? (await createStore(config.db));
     const ingest = createIngest({
       store,
+      counters,
       log: log.child({ component: 'ingest' }),
       clock: overrides.clock ?? (() => new Date()),
       newControlId: createControlIdGenerator(),
@@ -69,7 +72,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     closing ??= (async () => {
       await mllp?.close();
       await store?.close();
-      log.info('hl7v2-listener stopped');
+      log.info({ ingest: { ...counters }, mllp: mllp ? { ...mllp.counters } : null }, 'hl7v2-listener stopped');
     })();
     return closing;
   }
@@ -84,6 +87,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     get mllp() {
       return mllp;
     },
+    counters,
   };
 }
 

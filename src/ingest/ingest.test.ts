@@ -5,7 +5,7 @@ import { StoreUnavailableError, type InsertResult, type NewMessage, type Store }
 import { buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
 import { createIngest } from './ingest.ts';
-import type { IngestOptions } from './outcome.ts';
+import { createIngestCounters, type IngestOptions } from './outcome.ts';
 
 // The use case with a store made of plain data: what is stored, and which ACK leaves, per case.
 
@@ -40,8 +40,10 @@ const hl7 = hl7Schema.parse({});
 
 function setup(overrides: Partial<IngestOptions> = {}) {
   const store = memoryStore();
+  const counters = createIngestCounters();
   const ingest = createIngest({
     store,
+    counters,
     log: pino({ level: 'silent' }),
     clock: () => new Date('2026-01-15T10:30:00.000Z'),
     newControlId: () => 'ACK00001',
@@ -58,7 +60,7 @@ function setup(overrides: Partial<IngestOptions> = {}) {
   });
   const send = (text: string) =>
     ingest({ kind: 'message', bytes: Buffer.from(text) }, { transport: 'mllp', remoteAddress: '127.0.0.1' });
-  return { store, ingest, send };
+  return { store, ingest, send, counters };
 }
 
 describe('ingest', () => {
@@ -107,6 +109,16 @@ describe('ingest', () => {
     store.failWith = new Error('boom');
     const outcome = await send(buildMessage({ controlId: 'C1', type: 'ORM', event: 'O01' }));
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false });
+  });
+
+  it('counts each kind of outcome, frames without a readable MSH included', async () => {
+    const { send, store, counters } = setup();
+    await send(buildMessage({ controlId: 'C1' }));
+    await send(buildMessage({ controlId: 'C1' }));
+    await send('PID|1||X\r');
+    store.failWith = new StoreUnavailableError('down');
+    await send(buildMessage({ controlId: 'C2' }));
+    expect(counters).toEqual({ accepted: 1, duplicates: 1, refused: 2, unreadable: 1, storeFailures: 1 });
   });
 
   it('stores a refused message with the reason and no dedup key', async () => {

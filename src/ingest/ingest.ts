@@ -7,6 +7,7 @@ import {
   orNull,
   sha256,
   type Ingest,
+  type IngestCounters,
   type IngestDeps,
   type IngestInput,
   type IngestOptions,
@@ -31,6 +32,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       verdict.issues.length === 0
         ? await storeAccepted(deps, base, verdict)
         : await storeRefused(deps, base, verdict, verdict.issues);
+    count(deps.counters, verdict, outcome);
     logOutcome(deps.log, source, outcome);
     return outcome;
   };
@@ -78,6 +80,16 @@ function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, received
     status: 'received',
     error: null,
   };
+}
+
+function count(counters: IngestCounters, verdict: Verdict, outcome: IngestOutcome): void {
+  if (outcome.result === 'accepted') counters.accepted += 1;
+  else if (outcome.result === 'duplicate') counters.duplicates += 1;
+  else counters.refused += 1;
+  const unreadable = verdict.issues.some((i) => i.code === 'no-msh' || i.code === 'bad-encoding-characters');
+  if (unreadable) counters.unreadable += 1;
+  const storeFailed = !outcome.stored && outcome.result !== 'duplicate';
+  if (storeFailed) counters.storeFailures += 1;
 }
 
 function logOutcome(log: Logger, source: IngestSource, outcome: IngestOutcome): void {

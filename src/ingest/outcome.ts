@@ -37,7 +37,23 @@ export type IngestOptions = {
   ackSendingFacility: string;
 };
 
+/** Running totals, read by the app for logs (and later metrics). Plain numbers. */
+export type IngestCounters = {
+  accepted: number;
+  duplicates: number;
+  refused: number;
+  /** Frames without a readable MSH (also counted in `refused`). */
+  unreadable: number;
+  /** Messages that could not be committed (answered AR 207, or a refused row lost). */
+  storeFailures: number;
+};
+
+export function createIngestCounters(): IngestCounters {
+  return { accepted: 0, duplicates: 0, refused: 0, unreadable: 0, storeFailures: 0 };
+}
+
 export type IngestDeps = {
+  counters: IngestCounters;
   store: Store;
   options: IngestOptions;
   log: Logger;

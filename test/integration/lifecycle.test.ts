@@ -6,15 +6,34 @@ import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
 import { runService, startService, writeConfigDir } from '../support/service-process.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
-import { createMariaDbStore } from '../../src/store/mariadb.ts';
-import type { DbConfig } from '../../src/config/schema.ts';
+import { createStore } from '../../src/store/create-store.ts';
+import { dbSchema, type DbConfig } from '../../src/config/schema.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The real process (src/main.ts): start-up failures, SIGTERM with messages in flight, and kill -9
 // under load followed by a restart in which every ACKed message is present.
 
 const mariadb = await createTestDatabase('lifecycle');
+afterAll(async () => {
+  await mariadb?.drop();
+});
+
+async function storedControlIds(db: DbConfig): Promise<Set<string>> {
+  const store = await createStore(db);
+  try {
+    const rows = await store.listMessages({ status: 'received', limit: 100_000 });
+    return new Set(rows.map((r) => r.controlId ?? ''));
+  } finally {
+    await store.close();
+  }
+}
 
 function configYaml(db: DbConfig, extra = ''): string {
+  if (db.driver === 'sqlite') {
+    return ['mllp:', '  host: 127.0.0.1', '  port: 0', 'https:', '  enabled: false', 'db:', '  driver: sqlite', `  file: "${db.file}"`, extra].join('\n');
+  }
   return [
     'mllp:',
     '  host: 127.0.0.1',
@@ -81,18 +100,8 @@ describe.skipIf(mariadb === null)('process lifecycle on MariaDB', () => {
   });
   afterAll(async () => {
     await proxy?.close();
-    await db.drop();
   });
 
-  async function storedControlIds(): Promise<Set<string>> {
-    const store = await createMariaDbStore(db.config);
-    try {
-      const rows = await store.listMessages({ status: 'received', limit: 100_000 });
-      return new Set(rows.map((r) => r.controlId ?? ''));
-    } finally {
-      await store.close();
-    }
-  }
 
   it('on SIGTERM finishes and ACKs the messages in flight, then exits 0', async () => {
     const service = await startService(writeConfigDir(configYaml({ ...db.config, port: proxy.port })));
@@ -107,12 +116,19 @@ describe.skipIf(mariadb === null)('process lifecycle on MariaDB', () => {
     const acks = await Promise.all(peers.map((peer) => peer.reply(1)));
     expect(acks.map((a) => readAck(a).code)).toEqual(['AA', 'AA']);
     expect(await service.exited).toEqual({ code: 0, signal: null });
-    const stored = await storedControlIds();
+    const stored = await storedControlIds(db.config);
     expect(stored.has('TERM-0') && stored.has('TERM-1')).toBe(true);
   });
+});
 
+const killEngines = [
+  { engine: 'sqlite', db: dbSchema.parse({ driver: 'sqlite', file: join(mkdtempSync(join(tmpdir(), 'hl7-kill-')), 'store.sqlite') }) },
+  ...(mariadb ? [{ engine: 'mariadb', db: mariadb.config }] : []),
+];
+
+describe.each(killEngines)('kill -9 on $engine', ({ db }) => {
   it('after kill -9 under load and a restart, every ACKed message is stored', async () => {
-    const configDir = writeConfigDir(configYaml(db.config));
+    const configDir = writeConfigDir(configYaml(db));
     const service = await startService(configDir);
     const acked: string[] = [];
     let killed = false;
@@ -138,7 +154,7 @@ describe.skipIf(mariadb === null)('process lifecycle on MariaDB', () => {
     expect(readAck(await peer.reply(1)).code).toBe('AA');
     restarted.child.kill('SIGTERM');
     expect((await restarted.exited).code).toBe(0);
-    const stored = await storedControlIds();
+    const stored = await storedControlIds(db);
     const missing = acked.filter((id) => !stored.has(id));
     expect(acked.length).toBeGreaterThanOrEqual(200);
     expect(missing).toEqual([]);

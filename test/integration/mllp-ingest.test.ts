@@ -4,20 +4,25 @@ import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
 
-// The MLLP door end to end on real sockets and a real MariaDB database made for this file.
+// The MLLP door end to end on real sockets, on both engines: a real MariaDB database made for
+// this file, and the embedded store (the default, and what runs where MariaDB is absent).
 
-const mariadb = await createTestDatabase('ingest');
+const mariadb: TestDatabase | null = await createTestDatabase('ingest');
 
-describe.skipIf(mariadb === null)('MLLP ingest on MariaDB', () => {
-  const db = mariadb as TestDatabase;
+const engines = [
+  { engine: 'sqlite', db: 'sqlite' as const, drop: async () => undefined },
+  ...(mariadb ? [{ engine: 'mariadb', db: mariadb.config, drop: () => mariadb.drop() }] : []),
+];
+
+describe.each(engines)('MLLP ingest on $engine', ({ db, drop }) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(db.config, { mllp: { maxMessageBytes: 64 * 1024, frameTimeoutMs: 300 } });
+    t = await startTestApp(db, { mllp: { maxMessageBytes: 64 * 1024, frameTimeoutMs: 300 } });
   });
   afterAll(async () => {
     await t?.close();
-    await db.drop();
+    await drop();
   });
 
   async function rowsFor(controlId: string) {
@@ -115,7 +120,8 @@ describe.skipIf(mariadb === null)('MLLP ingest on MariaDB', () => {
     peer.end();
   });
 
-  it('answers a frame without a readable MSH with AR and keeps the connection open', async () => {
+  it('answers a frame without a readable MSH with AR, counts it, and keeps the connection open', async () => {
+    const before = t.app.counters.unreadable;
     const peer = await openRawPeer(t.port);
     peer.send('PID|1||PAT-1\r');
     peer.send('\u00ff\u00fe garbage');
@@ -123,6 +129,7 @@ describe.skipIf(mariadb === null)('MLLP ingest on MariaDB', () => {
     expect(readAck(await peer.reply(1)).code).toBe('AR');
     expect(readAck(await peer.reply(2)).code).toBe('AR');
     expect(readAck(await peer.reply(3))).toMatchObject({ code: 'AA', controlId: 'AFTER-GARBAGE' });
+    expect(t.app.counters.unreadable - before).toBe(2);
     peer.end();
   });
 
