@@ -19,9 +19,15 @@ export async function runSend(args: string[], io: Io): Promise<number> {
   const { files, options } = parsed;
   const session = openSession(options);
   let failures = 0;
+  let broken = false;
   try {
     for (const file of files) {
-      const line = await sendFile(session, file, options);
+      // Without an ACK the connection's state is unknown: later ACKs could be taken for the wrong
+      // message, so stop sending rather than guess.
+      const line: SendLine = broken
+        ? { text: `${file}\tERROR\tnot sent: an earlier message got no ACK`, accepted: false, timedOut: true }
+        : await sendFile(session, file, options);
+      broken ||= line.timedOut;
       if (!line.accepted) failures += 1;
       io.out(line.text);
     }
@@ -85,21 +91,23 @@ function openSession(options: SendOptions): Session {
   };
 }
 
-async function sendFile(session: Session, file: string, options: SendOptions): Promise<{ text: string; accepted: boolean }> {
+type SendLine = { text: string; accepted: boolean; timedOut: boolean };
+
+async function sendFile(session: Session, file: string, options: SendOptions): Promise<SendLine> {
   let message: Message;
   try {
     const text = (await readFile(file, options.encoding)).replace(/\r\n|\n/g, '\r');
     message = new Message({ text });
   } catch (err) {
-    return { text: `${file}\tERROR\tcannot read as HL7: ${reason(err)}`, accepted: false };
+    return { text: `${file}\tERROR\tcannot read as HL7: ${reason(err)}`, accepted: false, timedOut: false };
   }
   try {
     const ack = (await session.send(message, options.timeoutMs)).getMessage();
     const code = ack.get('MSA.1').toString();
     const controlId = ack.get('MSA.2').toString();
-    return { text: `${file}\t${code}\t${controlId}`, accepted: code === 'AA' || code === 'CA' };
+    return { text: `${file}\t${code}\t${controlId}`, accepted: code === 'AA' || code === 'CA', timedOut: false };
   } catch (err) {
-    return { text: `${file}\tERROR\t${reason(err)}`, accepted: false };
+    return { text: `${file}\tERROR\t${reason(err)}`, accepted: false, timedOut: true };
   }
 }
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +64,24 @@ describe.skipIf(mariadb === null)('real MLLP clients', () => {
     });
     expect(out).toEqual([`${good}\tAA\tSEND-1`, `${refused}\tAR\tSEND-2`]);
     expect(code).toBe(1);
+  });
+
+  it('`npm run send` reports a missing ACK and sends nothing more on that connection', async () => {
+    const silent = createServer((socket) => socket.resume());
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'hl7-send-'));
+    const files = ['a.hl7', 'b.hl7'].map((name, i) => {
+      writeFileSync(join(dir, name), buildMessage({ controlId: `SILENT-${i}` }));
+      return join(dir, name);
+    });
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    const code = await runSend([...files, '--port', String(port), '--timeout', '300'], io);
+    silent.close();
+    expect(code).toBe(1);
+    expect(out).toEqual([`${files[0]}\tERROR\tno ACK within 300 ms`, `${files[1]}\tERROR\tnot sent: an earlier message got no ACK`]);
   });
 
   it.skipIf(!mllpSend)('mllp_send (python3-hl7) gets AA and the row is stored', async () => {
