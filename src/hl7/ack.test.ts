@@ -38,13 +38,13 @@ describe('buildAck', () => {
     );
   });
 
-  it('answers AR for 2.3 with MSH-9 ACK^<event> and ERR-1', () => {
+  it('answers AR for 2.3 with MSH-9 ACK^<event> and one ERR whose ERR-1 repeats per problem', () => {
     expect(ack({ header: header(v23), code: 'AR', issues: [eventRefused, msh7Missing, pidMissing] })).toBe(
       'MSH|^~\\&|LISTENER-APP|LISTENER-FAC|LAB|HOSP|20260102030405+0000||ACK^A99|ACK-1|P|2.3\r' +
         'MSA|AR|MSG-1|event A99 of message type ADT is not accepted here\r' +
-        'ERR|MSH^1^9^201&Unsupported event code&HL70357\r' +
-        'ERR|MSH^1^7^101&Required field missing&HL70357\r' +
-        'ERR|PID^1^^100&Segment sequence error&HL70357\r',
+        'ERR|MSH^1^9^201&Unsupported event code&HL70357~' +
+        'MSH^1^7^101&Required field missing&HL70357~' +
+        'PID^1^^100&Segment sequence error&HL70357\r',
     );
   });
 

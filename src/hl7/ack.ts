@@ -77,8 +77,10 @@ export function buildAck(input: AckInput): string {
   const d = input.header?.delimiters ?? defaultDelimiters;
   const version = readVersion(input.header?.version ?? '');
   const segments = [buildMsh(input, d, version), buildMsa(input, d, version)];
-  if (input.code !== 'AA' && input.code !== 'CA') {
-    for (const issue of input.issues) segments.push(version >= 250 ? buildErr(issue, d) : buildLegacyErr(issue, d));
+  if (input.code !== 'AA' && input.code !== 'CA' && input.issues.length > 0) {
+    // Before 2.5 the ACK holds at most one ERR; each problem is a repetition of ERR-1.
+    if (version >= 250) segments.push(...input.issues.map((issue) => buildErr(issue, d)));
+    else segments.push(['ERR', input.issues.map((issue) => formatEld(issue, d)).join(d.repetition)].join(d.field));
   }
   return segments.join('\r') + '\r';
 }
@@ -143,11 +145,10 @@ function formatErl(location: Location, d: Delimiters): string {
 }
 
 /** Before 2.5: ERR-1 (ELD) segment^sequence^field^code&text&HL70357. */
-function buildLegacyErr(issue: Issue, d: Delimiters): string {
+function formatEld(issue: Issue, d: Delimiters): string {
   const { hl7Code } = describeError(issue.code);
   const s = d.subcomponent;
   const { segment, sequence, field } = issue.location;
   const code = `${hl7Code}${s}${errorTexts[hl7Code]}${s}HL70357`;
-  const eld = [escapeText(segment, d), String(sequence ?? 1), field === undefined ? '' : String(field), code];
-  return ['ERR', eld.join(d.component)].join(d.field);
+  return [escapeText(segment, d), String(sequence ?? 1), field === undefined ? '' : String(field), code].join(d.component);
 }
