@@ -143,4 +143,12 @@ describe('ingest', () => {
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', controlId: 'BIG' });
     expect(store.rows[0]?.error).toMatch(/20000000 bytes/);
   });
+
+  it('answers an oversize frame AR 207 for its size even when its head has no readable MSH', async () => {
+    const { ingest } = setup();
+    const outcome = await ingest({ kind: 'oversize', head: Buffer.alloc(100, 0x41), bytes: 20_000_000 }, { transport: 'mllp', remoteAddress: null });
+    expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR' });
+    expect(outcome.issues.map((i) => i.code)).toEqual(['message-too-large']);
+    expect(readAck(outcome.ack as Buffer).err.join()).toContain('207');
+  });
 });

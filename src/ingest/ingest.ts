@@ -41,19 +41,20 @@ export function createIngest(deps: IngestDeps): Ingest {
 function judge(input: IngestInput, options: IngestOptions): Verdict {
   const bytes = input.kind === 'message' ? input.bytes : input.head;
   const parsed = parseMessage(bytes, { defaultCharset: options.defaultCharset });
-  if (!parsed.ok) {
-    return { header: parsed.header, charset: parsed.charset, patientId: null, issues: [parsed.issue] };
-  }
-  const { header, charset, patientId } = parsed.message;
-  if (input.kind === 'oversize') {
-    const issue: Issue = {
-      code: 'message-too-large',
-      location: { segment: 'MSH' },
-      message: `message of ${input.bytes} bytes or more exceeds the limit of ${options.maxMessageBytes} bytes`,
-    };
-    return { header, charset, patientId, issues: [issue] };
-  }
-  return { header, charset, patientId, issues: validateMessage(parsed.message, options.rules) };
+  const verdict: Verdict = parsed.ok
+    ? { header: parsed.message.header, charset: parsed.message.charset, patientId: parsed.message.patientId, issues: [] }
+    : { header: parsed.header, charset: parsed.charset, patientId: null, issues: [parsed.issue] };
+  // Size decides first: the head was read only to address the AR to the right MSH-10.
+  if (input.kind === 'oversize') return { ...verdict, issues: [tooLarge(input.bytes, options.maxMessageBytes)] };
+  return parsed.ok ? { ...verdict, issues: validateMessage(parsed.message, options.rules) } : verdict;
+}
+
+function tooLarge(bytes: number, limit: number): Issue {
+  return {
+    code: 'message-too-large',
+    location: { segment: 'MSH' },
+    message: `message of ${bytes} bytes or more exceeds the limit of ${limit} bytes`,
+  };
 }
 
 function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, receivedAt: Date): NewMessage {
