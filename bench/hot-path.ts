@@ -17,7 +17,7 @@ type Loop = { label: string; iterations: Record<MessageKind, number>; run(bytes:
 const loops: Loop[] = [
   {
     label: 'parse+valid',
-    iterations: { ADT: 200_000, ORU: 20_000 },
+    iterations: { ADT: 300_000, ORU: 30_000 },
     run(bytes) {
       const parsed = parseMessage(bytes, { defaultCharset: rules.defaultCharset });
       if (!parsed.ok) return -1;
@@ -26,7 +26,7 @@ const loops: Loop[] = [
   },
   {
     label: 'hl7-client',
-    iterations: { ADT: 5_000, ORU: 500 },
+    iterations: { ADT: 10_000, ORU: 2_000 },
     run(_bytes, text) {
       const message = new Message({ text });
       const fields = ['MSH.9.1', 'MSH.9.2', 'MSH.10', 'MSH.12', 'PID.3.1'].map((path) => message.get(path).toString());

@@ -31,17 +31,17 @@ export function formatRow(row: Row): string {
   const p50 = sorted === null ? '-' : `${ms(percentile(sorted, 50))} ms`;
   const p99 = sorted === null ? '-' : `${ms(percentile(sorted, 99))} ms`;
   return [
-    row.kind.padEnd(12),
-    row.engine.padEnd(8),
-    row.message.padEnd(10),
-    (row.conns === null ? '' : `conns=${row.conns}`).padEnd(9),
-    `${row.count} msgs`.padStart(12),
-    `${Math.round(rate)} msg/s`.padStart(14),
-    `p50 ${p50}`.padEnd(13),
+    row.kind.padEnd(11),
+    row.engine.padEnd(7),
+    row.message.padEnd(9),
+    (row.conns === null ? '' : `conns=${row.conns}`).padEnd(8),
+    `${row.count} msgs`.padStart(11),
+    `${Math.round(rate)} msg/s`.padStart(12),
+    `p50 ${p50}`.padEnd(12),
     `p99 ${p99}`.padEnd(13),
-    `${mbPerSecond.toFixed(2)} MB/s`.padStart(12),
-    row.note === '' ? '' : `  ${row.note}`,
+    `${mbPerSecond.toFixed(2)} MB/s`.padStart(11),
+    row.note,
   ]
-    .join(' ')
+    .join('  ')
     .trimEnd();
 }
