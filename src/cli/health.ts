@@ -15,7 +15,7 @@ export async function runHealth(config: Config, io: Io): Promise<number> {
   const checks = await Promise.all([
     check('mllp', () => probePort(host, config.mllp.port)),
     check('store', async () => {
-      const store = await createStore(config.db);
+      const store = await createStore(config.db, { applySchema: false });
       try {
         await store.ping();
       } finally {

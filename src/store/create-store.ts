@@ -1,13 +1,16 @@
 import type { DbConfig } from '../config/schema.ts';
-import { createMariaDbStore } from './mariadb.ts';
+import { createMariaDbStore, type MariaDbStoreOptions } from './mariadb.ts';
 import { createSqliteStore } from './sqlite.ts';
 import type { Store } from './store.ts';
 
 /** Opens the configured engine; rejects with a message naming the database when it cannot be used. */
-export async function createStore(config: DbConfig): Promise<Store> {
+export async function createStore(
+  config: DbConfig,
+  options: Pick<MariaDbStoreOptions, 'applySchema'> = {},
+): Promise<Store> {
   switch (config.driver) {
     case 'mariadb':
-      return createMariaDbStore(config);
+      return createMariaDbStore(config, options);
     case 'sqlite':
       return createSqliteStore(config);
   }

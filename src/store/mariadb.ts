@@ -51,14 +51,20 @@ async function applySchema(pool: MariaDbPool, schemaFile: string, timeout: numbe
   for (const sql of statements) await pool.withConnection((conn) => conn.query({ sql, timeout }));
 }
 
-export async function createMariaDbStore(config: DbConfig, options: { schemaFile?: string } = {}): Promise<Store> {
+export type MariaDbStoreOptions = {
+  schemaFile?: string;
+  /** false for short-lived checks (`npm run health`) that must not run DDL every time. */
+  applySchema?: boolean;
+};
+
+export async function createMariaDbStore(config: DbConfig, options: MariaDbStoreOptions = {}): Promise<Store> {
   const schemaFile = options.schemaFile ?? defaultSchemaFile;
   const pool = createMariaDbPool(config);
   let step = 'connect';
   try {
     await pool.withConnection((conn) => conn.ping());
     step = `apply ${schemaFile}`;
-    await applySchema(pool, schemaFile, config.queryTimeoutMs);
+    if (options.applySchema !== false) await applySchema(pool, schemaFile, config.queryTimeoutMs);
   } catch (err) {
     await pool.end();
     throw startupError(pool, config, err, step);

@@ -62,6 +62,25 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
+describe('npm run health', () => {
+  it('exits 0 while the service runs and 1 once it is gone', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hl7-health-')), 'store.sqlite');
+    const port = await freePort();
+    const dir = writeConfigDir(
+      `mllp:\n  host: 127.0.0.1\n  port: ${port}\nhttps:\n  enabled: false\ndb:\n  driver: sqlite\n  file: "${file}"\n`,
+    );
+    const service = await startService(dir);
+    const healthy = runService(['health'], dir);
+    expect((await healthy.exited).code).toBe(0);
+    expect(healthy.stdout()).toContain('mllp: ok');
+    service.child.kill('SIGTERM');
+    await service.exited;
+    const down = runService(['health'], dir);
+    expect((await down.exited).code).toBe(1);
+    expect(down.stderr()).toMatch(new RegExp(`mllp: cannot connect to 127\\.0\\.0\\.1:${port}`));
+  });
+});
+
 describe('start-up failures exit 1 with a clear message', () => {
   it('refuses broken YAML, naming the file and line', async () => {
     const dir = writeConfigDir('mllp:\n  port: [unclosed\n');
