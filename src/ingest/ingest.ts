@@ -26,7 +26,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   return async (input, source) => {
     const receivedAt = deps.clock();
     const bytes = input.kind === 'message' ? input.bytes : input.head;
-    const verdict = judge(input, deps.options);
+    const verdict = judge(input, bytes, deps.options);
     const base = rowBase(bytes, verdict, source, receivedAt);
     const outcome =
       verdict.issues.length === 0
@@ -38,8 +38,8 @@ export function createIngest(deps: IngestDeps): Ingest {
   };
 }
 
-function judge(input: IngestInput, options: IngestOptions): Verdict {
-  const bytes = input.kind === 'message' ? input.bytes : input.head;
+/** `bytes` is the whole message, or the head of an oversize one. */
+function judge(input: IngestInput, bytes: Buffer, options: IngestOptions): Verdict {
   const parsed = parseMessage(bytes, { defaultCharset: options.defaultCharset });
   const verdict: Verdict = parsed.ok
     ? { header: parsed.message.header, charset: parsed.message.charset, patientId: parsed.message.patientId, issues: [] }

@@ -5,7 +5,7 @@ import { encodeText } from '../hl7/charset.ts';
 import type { Issue } from '../hl7/errors.ts';
 import type { MessageHeader } from '../hl7/message.ts';
 import type { ValidationRules } from '../hl7/validate.ts';
-import { StoreUnavailableError, type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 
 // The shapes the ingest steps share, and how an outcome and its ACK are made.
 
@@ -112,7 +112,7 @@ export function outcomeOf(
 }
 
 export function storeErrorSummary(err: unknown): { type: string; message: string } {
-  if (err instanceof StoreUnavailableError) return { type: err.name, message: err.message };
+  // Store errors carry no PHI (the engines drop server texts that could quote values).
   if (err instanceof Error) return { type: err.name, message: err.message };
   return { type: typeof err, message: 'non-error thrown' };
 }
