@@ -6,6 +6,22 @@ const MiB = 1024 * 1024;
 
 const port = z.number().int().min(0).max(65535);
 
+/** An IPv4/IPv6 address or CIDR block (`10.0.0.0/8`, `::1`); checked with node:net BlockList. */
+const cidr = z
+  .string()
+  .regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'an IP address or CIDR block such as 10.0.0.0/8 or ::1/128');
+
+/** Peers allowed to connect; absent means anyone. A peer outside is closed at accept and logged. */
+const allowList = z.array(cidr).min(1, 'list at least one address or CIDR block, or remove the key').optional();
+
+const tlsFiles = {
+  keyFile: z.string().min(1),
+  certFile: z.string().min(1),
+  /** CA bundle used to verify client certificates (mutual TLS). */
+  caFile: z.string().min(1).optional(),
+  requestClientCert: z.boolean().default(false),
+};
+
 export const mllpSchema = z
   .object({
     host: z.string().min(1).default('0.0.0.0'),
@@ -18,14 +34,82 @@ export const mllpSchema = z
     frameTimeoutMs: z.number().int().min(100).default(30_000),
     /** On shutdown, in-flight messages get this long to commit and be acknowledged. */
     drainTimeoutMs: z.number().int().min(0).default(10_000),
+    /** Frames of one connection handled at once (pipelining); reading pauses above this. */
+    maxInFlightPerConnection: z.number().int().min(1).max(1024).default(64),
+    /** With tls set, `port` speaks TLS; `requestClientCert: true` makes a client certificate required. */
+    tls: z.object(tlsFiles).strict().optional(),
+    /** Optional plain listener beside the TLS one. */
+    plainPort: port.optional(),
+    allow: allowList,
   })
   .strict();
+
+const role = z.enum(['ingest', 'read']);
+const roles = z.array(role).min(1);
 
 export const httpsSchema = z
   .object({
     enabled: z.boolean().default(true),
     host: z.string().min(1).default('0.0.0.0'),
-    port: port.default(30443),
+    port: port.default(8443),
+    /** TLS files, or `false` for plain HTTP (development only; a warning is logged). Required when enabled. */
+    tls: z.union([z.literal(false), z.object(tlsFiles).strict()]).optional(),
+    /** Defaults to mllp.maxMessageBytes. */
+    maxMessageBytes: z.number().int().min(1024).optional(),
+    /** `sha256` is the hex SHA-256 of the key: neither config file holds a usable key. */
+    apiKeys: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the hex SHA-256 of the key (64 lower-case hex digits)'),
+            roles,
+          })
+          .strict(),
+      )
+      .default([]),
+    /** With tls.requestClientCert, a listed certificate subject stands in for a key. */
+    clientCerts: z.array(z.object({ subject: z.string().min(1), roles }).strict()).default([]),
+    openMetrics: z.boolean().default(false),
+    openDocs: z.boolean().default(false),
+    allow: allowList,
+    /** Requests per key (or per address without a key) per window. */
+    rateLimit: z
+      .object({ max: z.number().int().min(1).default(1200), timeWindowMs: z.number().int().min(1000).default(60_000) })
+      .strict()
+      .default({ max: 1200, timeWindowMs: 60_000 }),
+    /** A request must be received and answered within this time. */
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+  })
+  .strict();
+
+/**
+ * Identity rules: which MSH-3/MSH-4 a peer may claim. Empty: no rules. Otherwise a message is
+ * accepted only when a rule matching its peer (address in `cidr`, and/or certificate subject)
+ * lists its MSH-3 and its MSH-4 (`'*'` matches any); else AR 207 "not authorised".
+ */
+export const sendersSchema = z
+  .array(
+    z
+      .object({
+        cidr: cidr.optional(),
+        certSubject: z.string().min(1).optional(),
+        sendingApplications: z.array(z.string().min(1)).min(1),
+        sendingFacilities: z.array(z.string().min(1)).min(1),
+      })
+      .strict(),
+  )
+  .default([]);
+
+export const retentionSchema = z
+  .object({
+    /** Accepted messages older than this are deleted; absent keeps them forever. */
+    days: z.number().int().min(1).optional(),
+    /** Refused messages older than this are deleted; defaults to `days`. */
+    rejectedDays: z.number().int().min(1).optional(),
+    intervalMinutes: z.number().int().min(1).default(60),
+    /** Rows deleted per statement, so the table is never locked for long. */
+    chunkSize: z.number().int().min(1).max(100_000).default(1000),
   })
   .strict();
 
@@ -90,10 +174,27 @@ export const configSchema = z
     db: dbSchema.default(dbSchema.parse({})),
     hl7: hl7Schema.default(hl7Schema.parse({})),
     log: logSchema.default(logSchema.parse({})),
+    senders: sendersSchema,
+    retention: retentionSchema.default(retentionSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.https.enabled && config.https.tls === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['https', 'tls'],
+        message:
+          'https.enabled is true but https.tls is missing: set https.tls.keyFile and https.tls.certFile, ' +
+          'or https.tls: false for plain HTTP (development only), or https.enabled: false',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type MllpConfig = Config['mllp'];
 export type DbConfig = Config['db'];
 export type Hl7Config = Config['hl7'];
+export type HttpsConfig = Config['https'];
+export type SendersConfig = Config['senders'];
+export type RetentionConfig = Config['retention'];
+export type ApiRole = z.infer<typeof role>;

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { hl7Schema } from '../config/schema.ts';
-import { StoreUnavailableError, type InsertResult, type NewMessage, type Store } from '../store/store.ts';
+import { StoreUnavailableError } from '../store/store.ts';
+import { createMemoryStore, type MemoryStore } from '../../test/support/memory-store.ts';
 import { buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
 import { createIngest } from './ingest.ts';
@@ -9,31 +10,8 @@ import { createIngestCounters, type IngestOptions } from './outcome.ts';
 
 // The use case with a store made of plain data: what is stored, and which ACK leaves, per case.
 
-type MemoryStore = Store & { rows: NewMessage[]; failWith: Error | null };
-
 function memoryStore(): MemoryStore {
-  const rows: NewMessage[] = [];
-  const store: MemoryStore = {
-    rows,
-    failWith: null,
-    async ping() {},
-    async insertMessage(row): Promise<InsertResult> {
-      if (store.failWith) throw store.failWith;
-      const existing = row.dedupKey === null ? -1 : rows.findIndex((r) => r.dedupKey === row.dedupKey);
-      const found = rows[existing];
-      if (found) return { inserted: false, existing: { id: existing + 1, contentHash: found.contentHash, ackCode: found.ackCode } };
-      rows.push(row);
-      return { inserted: true, id: rows.length };
-    },
-    async listMessages() {
-      return rows.map((r, i) => ({ ...r, id: i + 1 }));
-    },
-    async countMessages() {
-      return rows.length;
-    },
-    async close() {},
-  };
-  return store;
+  return createMemoryStore();
 }
 
 const hl7 = hl7Schema.parse({});

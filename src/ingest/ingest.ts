@@ -72,6 +72,7 @@ function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, received
     patientId: verdict.patientId,
     transport: source.transport,
     remoteAddress: source.remoteAddress,
+    tlsClientSubject: source.tlsClientSubject ?? null,
     receivedAt,
     charset: verdict.charset,
     raw: bytes,

@@ -9,9 +9,18 @@ import type { Store } from '../store/store.ts';
 
 // The shapes the ingest steps share, and how an outcome and its ACK are made.
 
-export type IngestSource = { transport: 'mllp' | 'https'; remoteAddress: string | null; connectionId?: number };
+export type IngestSource = {
+  transport: 'mllp' | 'https';
+  remoteAddress: string | null;
+  connectionId?: number;
+  /** Subject of the peer's verified TLS client certificate, when there is one. */
+  tlsClientSubject?: string | null;
+};
 
-export type IngestInput = { kind: 'message'; bytes: Buffer } | { kind: 'oversize'; head: Buffer; bytes: number };
+export type IngestInput =
+  /** `charset`: declared by the transport (HTTP Content-Type); wins over MSH-18. */
+  | { kind: 'message'; bytes: Buffer; charset?: string }
+  | { kind: 'oversize'; head: Buffer; bytes: number };
 
 export type IngestResult = 'accepted' | 'duplicate' | 'error' | 'reject';
 

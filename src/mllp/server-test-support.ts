@@ -13,6 +13,7 @@ export const testOptions: MllpServerOptions = {
   idleTimeoutMs: 60_000,
   frameTimeoutMs: 60_000,
   drainTimeoutMs: 5_000,
+  maxInFlightPerConnection: 64,
 };
 
 type Gate = { started: Promise<void>; release(): void };

@@ -19,6 +19,8 @@ export const newMessageSchema = z.object({
   patientId: z.string().nullable(),
   transport,
   remoteAddress: z.string().nullable(),
+  /** Subject of the peer's TLS client certificate (mutual TLS), else null. */
+  tlsClientSubject: z.string().nullable(),
   receivedAt: z.date(),
   charset: z.string().nullable(),
   /** The exact bytes between the MLLP start and end blocks. */
@@ -40,11 +42,34 @@ export type ExistingMessage = { id: number; contentHash: string; ackCode: string
 
 export type InsertResult = { inserted: true; id: number } | { inserted: false; existing: ExistingMessage };
 
+export type Transport = z.infer<typeof transport>;
+
+/** Equality filters, a received_at range, and a keyset position. All optional; combined with AND. */
 export type MessageFilter = {
   controlId?: string;
-  status?: MessageStatus;
+  sendingApplication?: string;
+  sendingFacility?: string;
+  messageType?: string;
+  triggerEvent?: string;
   patientId?: string;
+  status?: MessageStatus;
+  transport?: Transport;
+  /** received_at >= from */
+  from?: Date;
+  /** received_at < to */
+  to?: Date;
+  /** Keyset pagination: only rows after this one in list order (received_at desc, id desc). */
+  after?: { receivedAt: Date; id: number };
   limit?: number;
+};
+
+/** One retention pass step: delete at most `limit` rows, oldest first. */
+export type ExpiryPolicy = {
+  /** Accepted rows (status received) received before this are deleted; null keeps them. */
+  acceptedBefore: Date | null;
+  /** Refused rows (status rejected) received before this are deleted; null keeps them. */
+  rejectedBefore: Date | null;
+  limit: number;
 };
 
 export type Store = {
@@ -55,6 +80,14 @@ export type Store = {
    * nothing is written and that row is returned instead.
    */
   insertMessage(row: NewMessage): Promise<InsertResult>;
+  /**
+   * Inserts rows in ONE transaction (an HL7 batch): all are committed or none is. Results are in
+   * row order, with the same dedup rule as insertMessage for each row.
+   */
+  insertMessages(rows: readonly NewMessage[]): Promise<InsertResult[]>;
+  getMessage(id: number): Promise<StoredMessage | null>;
+  /** Deletes one chunk of expired rows; returns how many were deleted (0 when nothing is left). */
+  deleteExpired(policy: ExpiryPolicy): Promise<number>;
   /** Newest first. For operators and tests. */
   listMessages(filter?: MessageFilter): Promise<StoredMessage[]>;
   countMessages(filter?: MessageFilter): Promise<number>;

@@ -1,0 +1,91 @@
+import type { InsertResult, MessageFilter, NewMessage, Store, StoredMessage } from '../../src/store/store.ts';
+
+// A Store made of plain data, for unit tests of the code above the store. It follows the contract
+// (dedup by key, batches all-or-nothing, newest first) without SQL. `failWith` makes every write fail.
+
+export type MemoryStore = Store & { rows: StoredMessage[]; failWith: Error | null };
+
+export function createMemoryStore(): MemoryStore {
+  const rows: StoredMessage[] = [];
+  let nextId = 1;
+
+  function existingFor(row: NewMessage, pending: readonly StoredMessage[]): InsertResult | null {
+    if (row.dedupKey === null) return null;
+    const found = [...rows, ...pending].find((r) => r.dedupKey === row.dedupKey);
+    return found ? { inserted: false, existing: { id: found.id, contentHash: found.contentHash, ackCode: found.ackCode } } : null;
+  }
+
+  function insertAll(batch: readonly NewMessage[]): InsertResult[] {
+    if (store.failWith) throw store.failWith;
+    const pending: StoredMessage[] = [];
+    const results = batch.map((row): InsertResult => {
+      const existing = existingFor(row, pending);
+      if (existing) return existing;
+      const stored = { ...row, id: nextId++ };
+      pending.push(stored);
+      return { inserted: true, id: stored.id };
+    });
+    rows.push(...pending);
+    return results;
+  }
+
+  const store: MemoryStore = {
+    rows,
+    failWith: null,
+    async ping() {
+      if (store.failWith) throw store.failWith;
+    },
+    async insertMessage(row) {
+      const [result] = insertAll([row]);
+      if (!result) throw new Error('no result');
+      return result;
+    },
+    async insertMessages(batch) {
+      return insertAll(batch);
+    },
+    async getMessage(id) {
+      return rows.find((r) => r.id === id) ?? null;
+    },
+    async listMessages(filter = {}) {
+      return select(rows, filter).slice(0, filter.limit ?? 500);
+    },
+    async countMessages(filter = {}) {
+      return select(rows, { ...filter, limit: undefined }).length;
+    },
+    async deleteExpired(policy) {
+      const expired = rows
+        .filter((r) => {
+          const before = r.status === 'received' ? policy.acceptedBefore : policy.rejectedBefore;
+          return before !== null && r.receivedAt < before;
+        })
+        .slice(0, policy.limit);
+      for (const row of expired) rows.splice(rows.indexOf(row), 1);
+      return expired.length;
+    },
+    async close() {},
+  };
+  return store;
+}
+
+function select(rows: readonly StoredMessage[], f: MessageFilter): StoredMessage[] {
+  const equal: [keyof MessageFilter & keyof StoredMessage, unknown][] = [
+    ['controlId', f.controlId],
+    ['sendingApplication', f.sendingApplication],
+    ['sendingFacility', f.sendingFacility],
+    ['messageType', f.messageType],
+    ['triggerEvent', f.triggerEvent],
+    ['patientId', f.patientId],
+    ['status', f.status],
+    ['transport', f.transport],
+  ];
+  return rows
+    .filter((r) => equal.every(([field, value]) => value === undefined || r[field] === value))
+    .filter((r) => (f.from === undefined || r.receivedAt >= f.from) && (f.to === undefined || r.receivedAt < f.to))
+    .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.id - a.id)
+    .filter((r) => {
+      const after = f.after;
+      if (after === undefined) return true;
+      const t = r.receivedAt.getTime() - after.receivedAt.getTime();
+      return t < 0 || (t === 0 && r.id < after.id);
+    });
+}
