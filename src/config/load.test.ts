@@ -18,10 +18,17 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function configDir(files: Record<string, string>): string {
+/**
+ * Writes the files to a temp dir. The HTTPS door is on by default and then needs TLS settings, so
+ * a plain config file that does not mention `https` gets `https: {enabled: false}` unless told not to.
+ */
+function configDir(files: Record<string, string>, { httpsOff = true } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'hl7-config-'));
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    const plainConfig = /^config-(?!secured-)[^/]+\.yaml$/.test(name) && !text.includes('https');
+    writeFileSync(join(dir, name), httpsOff && plainConfig ? `https: {enabled: false}\n${text}` : text);
+  }
   return dir;
 }
 
@@ -32,8 +39,15 @@ function loadOk(files: Record<string, string>, env = 'local', key: string | unde
 }
 
 describe('loadConfig: valid configurations', () => {
-  it('applies every default to an empty file', () => {
-    expect(loadOk({ 'config-local.yaml': '' })).toEqual(configSchema.parse({}));
+  it('applies every default to a file that only turns the HTTPS door off', () => {
+    const text = 'https: {enabled: false}\n';
+    expect(loadOk({ 'config-local.yaml': text })).toEqual(configSchema.parse({ https: { enabled: false } }));
+  });
+
+  it('reads the key from HL7_KEY_FILE when HL7_KEY is unset, without its trailing newline', () => {
+    const dir = configDir({ 'config-local.yaml': `https: {enabled: false}\ndb: {password: '${CIPHER}'}\n`, key: `${KEY}\n` });
+    const result = loadConfig({ env: 'local', dir, key: undefined, keyFile: join(dir, 'key') });
+    expect(result.ok && result.config.db.password).toBe(SECRET);
   });
 
   it('treats a file of comments as empty', () => {
@@ -118,9 +132,22 @@ const invalid: Case[] = [
 ];
 
 describe('loadConfig: invalid configurations', () => {
+  it('names both ways out when the HTTPS door is on without TLS settings (the default)', () => {
+    const result = loadConfig({ env: 'local', dir: configDir({ 'config-local.yaml': '' }, { httpsOff: false }), key: KEY });
+    expect(result.ok ? [] : result.problems).toEqual([
+      { path: 'https.tls', message: expect.stringMatching(/https\.tls\.keyFile.*https\.tls: false.*https\.enabled: false/) },
+    ]);
+  });
+
+  it('reports an unreadable HL7_KEY_FILE by path, not by content', () => {
+    const result = loadConfig({ env: 'local', dir: configDir({ 'config-local.yaml': '' }), key: undefined, keyFile: '/nonexistent/key' });
+    expect(result.ok ? [] : result.problems).toEqual([{ path: 'HL7_KEY_FILE', message: 'cannot read /nonexistent/key (ENOENT)' }]);
+  });
+
   it.each(invalid)('reports %s', (_name, files, expected, options = {}) => {
     const key = 'key' in options ? options.key : KEY;
-    const result = loadConfig({ env: options.env ?? 'local', dir: configDir(files), key });
+    // Left as written: these files test what a broken file looks like, line numbers included.
+    const result = loadConfig({ env: options.env ?? 'local', dir: configDir(files, { httpsOff: false }), key });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
     if (expected instanceof RegExp) {
@@ -168,8 +195,11 @@ describe('formatProblems', () => {
 
 describe('resolveConfigOptions', () => {
   it.each([
-    [{}, { env: 'local', dir: './config', key: undefined }],
-    [{ HL7_ENV: 'docker', HL7_CONFIG_DIR: '/etc/hl7', HL7_KEY: 'k' }, { env: 'docker', dir: '/etc/hl7', key: 'k' }],
+    [{}, { env: 'local', dir: './config', key: undefined, keyFile: undefined }],
+    [
+      { HL7_ENV: 'docker', HL7_CONFIG_DIR: '/etc/hl7', HL7_KEY: 'k', HL7_KEY_FILE: '/run/secrets/hl7_key' },
+      { env: 'docker', dir: '/etc/hl7', key: 'k', keyFile: '/run/secrets/hl7_key' },
+    ],
   ])('%j → %j', (env, expected) => {
     expect(resolveConfigOptions(env)).toEqual(expected);
   });

@@ -7,13 +7,25 @@ import { describeIssue, describeValue, describeYamlError, joinPath, type ConfigP
 
 export type { ConfigProblem } from './problems.ts';
 
-export type ConfigOptions = { env: string; dir: string; key: string | undefined };
+/** `keyFile` (HL7_KEY_FILE, e.g. a Docker secret under /run/secrets) is read when `key` is unset. */
+export type ConfigOptions = { env: string; dir: string; key: string | undefined; keyFile?: string | undefined };
 export type LoadResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: ConfigProblem[] };
 
 type Tree = Record<string, unknown>;
 
 export function resolveConfigOptions(env: NodeJS.ProcessEnv): ConfigOptions {
-  return { env: env.HL7_ENV ?? 'local', dir: env.HL7_CONFIG_DIR ?? './config', key: env.HL7_KEY };
+  return { env: env.HL7_ENV ?? 'local', dir: env.HL7_CONFIG_DIR ?? './config', key: env.HL7_KEY, keyFile: env.HL7_KEY_FILE };
+}
+
+/** HL7_KEY wins; else the first line of HL7_KEY_FILE (a trailing newline is not part of the key). */
+function readKey(options: ConfigOptions): { key: string | undefined; problems: ConfigProblem[] } {
+  if (options.key !== undefined || options.keyFile === undefined || options.keyFile === '') return { key: options.key, problems: [] };
+  try {
+    return { key: readFileSync(options.keyFile, 'utf8').replace(/\r?\n$/, ''), problems: [] };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    return { key: undefined, problems: [{ path: 'HL7_KEY_FILE', message: `cannot read ${resolve(options.keyFile)} (${code})` }] };
+  }
 }
 
 /** Read, parse, merge, decrypt, validate, freeze: each step stops the line if it found problems. */
@@ -24,11 +36,12 @@ export function loadConfig(options: ConfigOptions): LoadResult {
   }
   const plain = readYamlFile(options, `config-${options.env}.yaml`, true);
   const secured = readYamlFile(options, `config-secured-${options.env}.yaml`, false);
-  const readProblems = [...plain.problems, ...secured.problems];
+  const key = readKey(options);
+  const readProblems = [...plain.problems, ...secured.problems, ...key.problems];
   if (readProblems.length > 0) return fail(readProblems);
 
   const decryptProblems: ConfigProblem[] = [];
-  const tree = decryptTree(mergeDeep(plain.tree, secured.tree), [], options.key, decryptProblems);
+  const tree = decryptTree(mergeDeep(plain.tree, secured.tree), [], key.key, decryptProblems);
   const parsed = configSchema.safeParse(tree);
   // Undecryptable leaves were dropped above, so validation reports only what else is wrong.
   const problems = [...decryptProblems, ...(parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, tree)))];
