@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS hl7_message (
   -- The door the message came through, and the peer address.
   transport ENUM('mllp', 'https') NOT NULL,
   remote_address VARCHAR(64) NULL,
+  -- Subject of the peer's TLS client certificate (mutual TLS), else NULL.
+  tls_client_subject VARCHAR(512) NULL,
   -- When the message was received, in UTC, to the millisecond.
   received_at DATETIME(3) NOT NULL,
   -- The charset used to decode the message.
@@ -43,11 +45,19 @@ CREATE TABLE IF NOT EXISTS hl7_message (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- utf8mb4_bin: identifiers compare exactly (case-sensitive), as they do in the embedded engine.
 
+-- Upgrades of a table created by an earlier release (each a no-op when already done; InnoDB adds a
+-- column in place, without copying the table).
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS tls_client_subject VARCHAR(512) NULL AFTER remote_address;
+
 -- What operators search by.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
   ON hl7_message (sending_application, sending_facility, control_id);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_control_id ON hl7_message (control_id);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_patient_id ON hl7_message (patient_id);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_type_event ON hl7_message (message_type, trigger_event);
-CREATE INDEX IF NOT EXISTS ix_hl7_message_received_at ON hl7_message (received_at);
-CREATE INDEX IF NOT EXISTS ix_hl7_message_status ON hl7_message (status);
+-- The list order and its keyset (received_at desc, id desc); replaces the index on received_at alone.
+CREATE INDEX IF NOT EXISTS ix_hl7_message_received_at_id ON hl7_message (received_at, id);
+DROP INDEX IF EXISTS ix_hl7_message_received_at ON hl7_message;
+-- Retention per status, oldest first, and the list filtered by status; replaces the one on status.
+CREATE INDEX IF NOT EXISTS ix_hl7_message_status_received_at ON hl7_message (status, received_at);
+DROP INDEX IF EXISTS ix_hl7_message_status ON hl7_message;

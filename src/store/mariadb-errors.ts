@@ -1,3 +1,5 @@
+import { StoreUnavailableError } from './store.ts';
+
 // Sorting mysql2 errors into "the database cannot be reached now" (StoreUnavailableError: the sender
 // gets AR 207 and resends later) and "this statement failed". Messages must never carry row values.
 
@@ -94,4 +96,10 @@ export function describeCause(err: unknown): string {
     return e.code === '' || text.includes(e.code) ? text : `${e.code}: ${text}`;
   }
   return `${e.code || 'error'} (errno ${e.errno ?? '?'})`;
+}
+
+/** A failed statement's server text may quote row values: keep only its code. */
+export function sanitized(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError || !(err instanceof Error) || !('sqlState' in err)) return err;
+  return Object.assign(new Error(`MariaDB statement failed: ${describeCause(err)}`), { code: errorCode(err) });
 }

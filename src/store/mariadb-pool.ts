@@ -50,6 +50,14 @@ class DeadlineError extends Error {
 
 export function createMariaDbPool(config: DbConfig): MariaDbPool {
   const pool = createPool(poolOptions(config));
+  // Our deadline only stops waiting; the server would still run (and may commit) a statement we
+  // answered AR for. max_statement_time makes the server abort it first (errno 1969, "unavailable"),
+  // so a message refused for slowness is normally not stored behind the sender's back. Commands on
+  // one connection run in order, so this runs before the connection's first real statement.
+  const statementSeconds = (config.queryTimeoutMs / 1000).toFixed(3);
+  pool.pool.on('connection', (conn) => {
+    conn.query(`SET SESSION max_statement_time = ${statementSeconds}`, () => undefined);
+  });
   const budgetMs = config.queryTimeoutMs + config.connectTimeoutMs;
   const where = `${config.host}:${config.port} (database ${config.database})`;
 

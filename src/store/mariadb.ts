@@ -2,21 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConfig } from '../config/schema.ts';
-import { describeCause, errorCode } from './mariadb-errors.ts';
+import { createGroupCommitter } from './group-commit.ts';
+import { createMariaDbCommit } from './mariadb-commit.ts';
+import { describeCause, errorCode, sanitized } from './mariadb-errors.ts';
+import type { InsertTraits } from './mariadb-insert.ts';
 import { createMariaDbPool, type MariaDbPool } from './mariadb-pool.ts';
-import {
-  countMessagesSql,
-  countRowSchema,
-  existingRowSchema,
-  insertParams,
-  insertSql,
-  rowToMessage,
-  selectExistingSql,
-  selectMessagesSql,
-  type SqlValue,
-} from './message-sql.ts';
+import { readInsertTraits } from './mariadb-traits.ts';
+import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
+import { countRowSchema, rowBytes, rowToMessage, selectByIdSql, type SqlValue } from './message-sql.ts';
 import { splitSqlStatements } from './split-sql.ts';
-import { StoreUnavailableError, type InsertResult, type NewMessage, type Store } from './store.ts';
+import { StoreUnavailableError, type ExpiryPolicy, type NewMessage, type Store } from './store.ts';
 
 export const defaultSchemaFile = fileURLToPath(new URL('../../scripts/create-schema.sql', import.meta.url));
 
@@ -55,6 +50,10 @@ export type MariaDbStoreOptions = {
   schemaFile?: string;
   /** false for short-lived checks (`npm run health`) that must not run DDL every time. */
   applySchema?: boolean;
+  /** Overrides what is read from the server (tests: row-by-row ids, small packets). */
+  insertTraits?: Partial<InsertTraits>;
+  /** Group commits running at the same time, each on its own connection (bench/store-commit.ts). */
+  commitConcurrency?: number;
 };
 
 export async function createMariaDbStore(config: DbConfig, options: MariaDbStoreOptions = {}): Promise<Store> {
@@ -65,34 +64,54 @@ export async function createMariaDbStore(config: DbConfig, options: MariaDbStore
     await pool.withConnection((conn) => conn.ping());
     step = `apply ${schemaFile}`;
     if (options.applySchema !== false) await applySchema(pool, schemaFile, config.queryTimeoutMs);
+    step = 'read server settings';
+    const traits = { ...(await readInsertTraits(pool, config.queryTimeoutMs)), ...options.insertTraits };
+    return buildStore(pool, config, traits, options.commitConcurrency ?? 1);
   } catch (err) {
     await pool.end();
     throw startupError(pool, config, err, step);
   }
-  return buildStore(pool, config.queryTimeoutMs);
 }
 
-function buildStore(pool: MariaDbPool, timeout: number): Store {
-  const execute = <T extends ResultSetHeader | RowDataPacket[]>(sql: string, params: SqlValue[]): Promise<T> =>
-    pool.withConnection(async (conn) => (await conn.execute<T>({ sql, timeout }, params))[0]);
+/** Rows per group commit: a few hundred rows already reach the server's best rows per second. */
+const groupMaxRows = 500;
+const groupMaxBytes = 16 * 1024 * 1024;
 
-  async function select(sql: string, params: SqlValue[]): Promise<RowDataPacket[]> {
+function buildStore(pool: MariaDbPool, config: DbConfig, traits: InsertTraits, concurrency: number): Store {
+  const timeout = config.queryTimeoutMs;
+  const committer = createGroupCommitter({
+    commit: createMariaDbCommit({ pool, traits, timeout }),
+    schedule: setImmediate,
+    maxRows: groupMaxRows,
+    maxBytes: Math.min(groupMaxBytes, traits.maxStatementBytes),
+    bytesOf: rowBytes,
+    deadlineMs: config.queryTimeoutMs + config.connectTimeoutMs,
+    concurrency,
+  });
+
+  /** Refuses, before it joins a group, a row no statement could carry. */
+  function oversized(rows: readonly NewMessage[]): Error | null {
+    const tooBig = rows.find((row) => rowBytes(row) > traits.maxStatementBytes);
+    if (tooBig === undefined) return null;
+    return new Error(`a message of ${tooBig.raw.length} bytes exceeds the server's max_allowed_packet`);
+  }
+
+  // Reads use the text protocol: their SQL varies with the filter and the limit, and a prepared
+  // statement per variant would pile up on the server.
+  async function read<T extends RowDataPacket[] | ResultSetHeader>(sql: string, params: SqlValue[] = []): Promise<T> {
     try {
-      return await execute<RowDataPacket[]>(sql, params);
+      return (await pool.withConnection((conn) => conn.query<T>({ sql, timeout, values: params })))[0];
     } catch (err) {
       throw sanitized(err);
     }
   }
 
-  async function insertMessage(row: NewMessage): Promise<InsertResult> {
-    try {
-      const header = await execute<ResultSetHeader>(insertSql, insertParams(row, (date) => date));
-      return { inserted: true, id: Number(header.insertId) };
-    } catch (err) {
-      if (errorCode(err) !== 'ER_DUP_ENTRY' || row.dedupKey === null) throw sanitized(err);
-      const rows = await select(selectExistingSql, [row.dedupKey]);
-      return { inserted: false, existing: existingRowSchema.parse(rows[0]) };
-    }
+  async function deleteExpired(policy: ExpiryPolicy): Promise<number> {
+    const select = selectExpiredSql(policy, (date) => date);
+    if (select === null) return 0;
+    const ids = expiredIds(await read<RowDataPacket[]>(select.sql, select.params));
+    if (ids.length === 0) return 0;
+    return (await read<ResultSetHeader>(deleteByIdsSql(ids))).affectedRows;
   }
 
   let closing: Promise<void> | undefined;
@@ -100,21 +119,32 @@ function buildStore(pool: MariaDbPool, timeout: number): Store {
     ping: async () => {
       await pool.withConnection((conn) => conn.ping()).catch((err: unknown) => Promise.reject(sanitized(err)));
     },
-    insertMessage,
+    insertMessage: async (row) => {
+      const refused = oversized([row]);
+      if (refused !== null) throw refused;
+      const [result] = await committer.submit([row]);
+      if (result === undefined) throw new Error('no result for the row');
+      return result;
+    },
+    insertMessages: async (rows) => {
+      const refused = oversized(rows);
+      if (refused !== null) throw refused;
+      return committer.submit(rows);
+    },
+    getMessage: async (id) => {
+      const rows = await read<RowDataPacket[]>(selectByIdSql, [id]);
+      return rows[0] === undefined ? null : rowToMessage(rows[0]);
+    },
+    deleteExpired,
     listMessages: async (filter = {}) => {
-      const { sql, params } = selectMessagesSql(filter);
-      return (await select(sql, params)).map(rowToMessage);
+      const { sql, params } = selectMessagesSql(filter, (date) => date);
+      return (await read<RowDataPacket[]>(sql, params)).map(rowToMessage);
     },
     countMessages: async (filter = {}) => {
-      const { sql, params } = countMessagesSql(filter);
-      return countRowSchema.parse((await select(sql, params))[0]);
+      const { sql, params } = countMessagesSql(filter, (date) => date);
+      return countRowSchema.parse((await read<RowDataPacket[]>(sql, params))[0]);
     },
-    close: () => (closing ??= pool.end()),
+    // Rows already handed in still commit (or fail within their deadline) before the pool ends.
+    close: () => (closing ??= committer.close().then(() => pool.end())),
   };
-}
-
-/** A failed statement's server text may quote row values: keep only its code. */
-function sanitized(err: unknown): unknown {
-  if (err instanceof StoreUnavailableError || !(err instanceof Error) || !('sqlState' in err)) return err;
-  return Object.assign(new Error(`MariaDB statement failed: ${describeCause(err)}`), { code: errorCode(err) });
 }

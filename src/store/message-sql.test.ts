@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { insertParams, defaultListLimit, selectMessagesSql } from './message-sql.ts';
+import { insertParams, insertRowsSql, pushInsertParams, rowBytes, type SqlValue } from './message-sql.ts';
 import type { NewMessage } from './store.ts';
 
 const row: NewMessage = {
@@ -15,6 +15,7 @@ const row: NewMessage = {
   patientId: null,
   transport: 'https',
   remoteAddress: null,
+  tlsClientSubject: null,
   receivedAt: new Date('2024-01-01T00:00:00.000Z'),
   charset: null,
   raw: Buffer.from('x'),
@@ -26,30 +27,31 @@ const row: NewMessage = {
 };
 
 describe('message SQL', () => {
-  it.each([
-    [undefined, defaultListLimit],
-    [10, 10],
-    [0, 1],
-    [-5, 1],
-    [2.7, 2],
-    [Number.NaN, defaultListLimit],
-    [100_000, 100_000],
-  ])('limit %s becomes LIMIT %s', (limit, expected) => {
-    expect(selectMessagesSql({ limit }).sql).toMatch(new RegExp(` LIMIT ${expected}$`));
-  });
-
-  it('binds filter values as parameters, never inline', () => {
-    const { sql, params } = selectMessagesSql({ controlId: "x' OR 1=1", status: 'received', patientId: 'P1' });
-    expect(sql).toContain('WHERE control_id = ? AND status = ? AND patient_id = ?');
-    expect(params).toEqual(["x' OR 1=1", 'received', 'P1']);
-  });
-
   it('cuts by code points, never splitting a surrogate pair', () => {
     const params = insertParams({ ...row, charset: '🏥'.repeat(40) }, (date) => date.toISOString());
     expect(params).toContain('🏥'.repeat(32));
   });
 
+  it('cuts the TLS client subject to its 512 characters', () => {
+    expect(insertParams({ ...row, tlsClientSubject: 'CN='.padEnd(600, 'x') }, (date) => date)).toContain('CN='.padEnd(512, 'x'));
+  });
+
   it('passes the date through the engine encoder', () => {
     expect(insertParams(row, (date) => date.getTime())).toContain(row.receivedAt.getTime());
+  });
+
+  it.each([1, 2, 33])('builds a %s-row INSERT whose placeholders match the flat parameters', (rows) => {
+    const params: SqlValue[] = [];
+    for (let i = 0; i < rows; i += 1) pushInsertParams(params, row, (date) => date);
+    expect(insertRowsSql(rows).match(/\?/g)).toHaveLength(params.length);
+    expect(insertRowsSql(rows)).toBe(insertRowsSql(rows));
+  });
+
+  it('bounds a row size from above: blobs whole, text at 3 bytes per unit', () => {
+    const big = { ...row, raw: Buffer.alloc(10_000), ack: Buffer.alloc(500), patientId: 'é'.repeat(100) };
+    const text = Object.values(big).filter((value): value is string => typeof value === 'string');
+    const utf8 = text.reduce((sum, value) => sum + Buffer.byteLength(value), 0);
+    expect(rowBytes(big)).toBeGreaterThanOrEqual(10_500 + utf8);
+    expect(rowBytes(big)).toBeLessThan(12_000);
   });
 });

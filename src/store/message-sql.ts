@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { newMessageSchema, type MessageFilter, type NewMessage, type StoredMessage } from './store.ts';
+import { newMessageSchema, type NewMessage, type StoredMessage } from './store.ts';
 
-// The SQL both engines share: one table, the same column names, `?` placeholders.
+// The row SQL both engines share: one table, the same column names, `?` placeholders.
+// Filters and retention live in message-query.ts.
 
 /** Column of each field; the order is the insert order. */
-const columnOf = {
+export const columnOf = {
   dedupKey: 'dedup_key',
   controlId: 'control_id',
   sendingApplication: 'sending_application',
@@ -17,6 +18,7 @@ const columnOf = {
   patientId: 'patient_id',
   transport: 'transport',
   remoteAddress: 'remote_address',
+  tlsClientSubject: 'tls_client_subject',
   receivedAt: 'received_at',
   charset: 'charset',
   raw: 'raw',
@@ -44,19 +46,37 @@ export const columnWidths = {
   version: 20,
   patientId: 250,
   remoteAddress: 64,
+  tlsClientSubject: 512,
   charset: 32,
   error: 1000,
 } as const satisfies Partial<Record<TextField, number>>;
 
 const fields = Object.keys(columnOf) as (keyof NewMessage)[];
-const columnList = ['id', ...Object.values(columnOf)].join(', ');
+export const columnList = ['id', ...Object.values(columnOf)].join(', ');
 
 /** Sent as `?` parameters; a driver turns each into its column type. */
 export type SqlValue = string | number | Buffer | Date | null;
+export type DateEncoder = (date: Date) => SqlValue;
 
-export const insertSql = `INSERT INTO hl7_message (${Object.values(columnOf).join(', ')}) VALUES (${fields.map(() => '?').join(', ')})`;
+const rowPlaceholders = `(${fields.map(() => '?').join(', ')})`;
+const insertHead = `INSERT INTO hl7_message (${Object.values(columnOf).join(', ')}) VALUES `;
+const insertSqlBySize = new Map<number, string>();
+
+/** A multi-row INSERT of `rows` rows (cached: the write path asks for the same few sizes). */
+export function insertRowsSql(rows: number): string {
+  let sql = insertSqlBySize.get(rows);
+  if (sql === undefined) {
+    sql = insertHead + Array.from({ length: rows }, () => rowPlaceholders).join(', ');
+    insertSqlBySize.set(rows, sql);
+  }
+  return sql;
+}
+
+export const insertSql = insertRowsSql(1);
 
 export const selectExistingSql = 'SELECT id, content_hash, ack_code FROM hl7_message WHERE dedup_key = ?';
+
+export const selectByIdSql = `SELECT ${columnList} FROM hl7_message WHERE id = ?`;
 
 /** Cuts by code points, as a VARCHAR(n) counts them. */
 function fit(value: string | null, width: number): string | null {
@@ -65,13 +85,39 @@ function fit(value: string | null, width: number): string | null {
   return points.length <= width ? value : points.slice(0, width).join('');
 }
 
-/** Insert parameters in column order; `receivedAt` goes through the engine's own date encoding. */
-export function insertParams(row: NewMessage, encodeDate: (date: Date) => SqlValue): SqlValue[] {
-  const fitted: NewMessage = { ...row };
-  for (const field of Object.keys(columnWidths) as (keyof typeof columnWidths)[]) {
-    fitted[field] = fit(row[field], columnWidths[field]);
+const widthOf: Partial<Record<keyof NewMessage, number>> = columnWidths;
+
+/**
+ * Appends one row's parameters, in column order, to `out`: the write path builds one flat array per
+ * statement without a copy of each row. `receivedAt` goes through the engine's own date encoding.
+ */
+export function pushInsertParams(out: SqlValue[], row: NewMessage, encodeDate: DateEncoder): void {
+  for (const field of fields) {
+    const width = widthOf[field];
+    if (field === 'receivedAt') out.push(encodeDate(row.receivedAt));
+    else if (width !== undefined) out.push(fit(row[field] as string | null, width));
+    else out.push(row[field] as SqlValue);
   }
-  return fields.map((field) => (field === 'receivedAt' ? encodeDate(fitted.receivedAt) : fitted[field]));
+}
+
+/** Insert parameters of one row, in column order. */
+export function insertParams(row: NewMessage, encodeDate: DateEncoder): SqlValue[] {
+  const out: SqlValue[] = [];
+  pushInsertParams(out, row, encodeDate);
+  return out;
+}
+
+/**
+ * An upper bound of the bytes a row takes in a statement (binary protocol): blobs as they are, text
+ * at 3 bytes per UTF-16 unit (the most UTF-8 needs), a few bytes of framing per parameter.
+ */
+const textFields = Object.keys(columnWidths) as (keyof typeof columnWidths)[];
+
+export function rowBytes(row: NewMessage): number {
+  let text = 0;
+  for (const field of textFields) text += row[field]?.length ?? 0;
+  text += (row.dedupKey?.length ?? 0) + row.contentHash.length + (row.ackCode?.length ?? 0) + 16;
+  return row.raw.length + (row.ack?.length ?? 0) + 3 * text + 4 * fields.length;
 }
 
 const storedRowSchema = newMessageSchema.extend({
@@ -94,32 +140,3 @@ export const existingRowSchema = z
   .transform((row) => ({ id: row.id, contentHash: row.content_hash, ackCode: row.ack_code }));
 
 export const countRowSchema = z.object({ n: z.coerce.number().int() }).transform((row) => row.n);
-
-/** How many rows `listMessages` returns when no limit is given; the HTTP API sets its own maximum. */
-export const defaultListLimit = 500;
-
-function whereClause(filter: MessageFilter): { where: string; params: string[] } {
-  const conditions: string[] = [];
-  const params: string[] = [];
-  for (const field of ['controlId', 'status', 'patientId'] as const) {
-    const value = filter[field];
-    if (value === undefined) continue;
-    conditions.push(`${columnOf[field]} = ?`);
-    params.push(value);
-  }
-  return { where: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', params };
-}
-
-export function selectMessagesSql(filter: MessageFilter): { sql: string; params: string[] } {
-  const { where, params } = whereClause(filter);
-  const requested = Number.isFinite(filter.limit) ? Math.trunc(filter.limit ?? defaultListLimit) : defaultListLimit;
-  const limit = Math.max(requested, 1);
-  // The limit is inlined, not bound: it is an integer we computed, and MariaDB's prepared LIMIT is picky.
-  const sql = `SELECT ${columnList} FROM hl7_message${where} ORDER BY received_at DESC, id DESC LIMIT ${limit}`;
-  return { sql, params };
-}
-
-export function countMessagesSql(filter: MessageFilter): { sql: string; params: string[] } {
-  const { where, params } = whereClause(filter);
-  return { sql: `SELECT COUNT(*) AS n FROM hl7_message${where}`, params };
-}

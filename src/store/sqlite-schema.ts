@@ -1,7 +1,10 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+
 // The embedded engine's copy of scripts/create-schema.sql (see the column comments there); change both
 // together. STRICT makes SQLite check column types the way MariaDB does.
 
-export const sqliteSchema = `
+const createTable = `
 CREATE TABLE IF NOT EXISTS hl7_message (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   dedup_key TEXT NULL,
@@ -16,6 +19,7 @@ CREATE TABLE IF NOT EXISTS hl7_message (
   patient_id TEXT NULL,
   transport TEXT NOT NULL CHECK (transport IN ('mllp', 'https')),
   remote_address TEXT NULL,
+  tls_client_subject TEXT NULL,
   -- ISO 8601 UTC with milliseconds (Date#toISOString): sorts as text in time order.
   received_at TEXT NOT NULL,
   charset TEXT NULL,
@@ -26,6 +30,9 @@ CREATE TABLE IF NOT EXISTS hl7_message (
   status TEXT NOT NULL CHECK (status IN ('received', 'rejected')),
   error TEXT NULL
 ) STRICT;
+`;
+
+const createIndexes = `
 -- A UNIQUE index in SQLite, as in MariaDB, lets any number of rows hold NULL.
 CREATE UNIQUE INDEX IF NOT EXISTS uq_hl7_message_dedup_key ON hl7_message (dedup_key);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
@@ -33,6 +40,26 @@ CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
 CREATE INDEX IF NOT EXISTS ix_hl7_message_control_id ON hl7_message (control_id);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_patient_id ON hl7_message (patient_id);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_type_event ON hl7_message (message_type, trigger_event);
-CREATE INDEX IF NOT EXISTS ix_hl7_message_received_at ON hl7_message (received_at);
-CREATE INDEX IF NOT EXISTS ix_hl7_message_status ON hl7_message (status);
+-- The list order and its keyset (received_at desc, id desc); replaces the index on received_at alone.
+CREATE INDEX IF NOT EXISTS ix_hl7_message_received_at_id ON hl7_message (received_at, id);
+DROP INDEX IF EXISTS ix_hl7_message_received_at;
+-- Retention per status, oldest first, and the list filtered by status; replaces the one on status.
+CREATE INDEX IF NOT EXISTS ix_hl7_message_status_received_at ON hl7_message (status, received_at);
+DROP INDEX IF EXISTS ix_hl7_message_status;
 `;
+
+/** Columns added since the first release: a table created before them gets them at start-up. */
+const addedColumns = [{ name: 'tls_client_subject', ddl: 'ALTER TABLE hl7_message ADD COLUMN tls_client_subject TEXT NULL' }];
+
+const columnInfo = z.array(z.object({ name: z.string() }));
+
+/** Creates the table, or brings an older one up to date; idempotent. */
+export function applySqliteSchema(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(createTable);
+    const present = new Set(columnInfo.parse(db.pragma('table_info(hl7_message)')).map((column) => column.name));
+    // SQLite appends added columns at the end; every statement names its columns, so order is moot.
+    for (const column of addedColumns) if (!present.has(column.name)) db.exec(column.ddl);
+    db.exec(createIndexes);
+  }).immediate();
+}

@@ -20,6 +20,7 @@ const row: NewMessage = {
   patientId: null,
   transport: 'mllp',
   remoteAddress: null,
+  tlsClientSubject: null,
   receivedAt: new Date('2024-01-01T00:00:00.000Z'),
   charset: null,
   raw: Buffer.from('MSH|^~\\&|APP|FAC\r'),

@@ -2,21 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DbConfig } from '../config/schema.ts';
-import {
-  countMessagesSql,
-  countRowSchema,
-  existingRowSchema,
-  insertParams,
-  insertSql,
-  rowToMessage,
-  selectExistingSql,
-  selectMessagesSql,
-} from './message-sql.ts';
-import { sqliteSchema } from './sqlite-schema.ts';
-import { StoreUnavailableError, type InsertResult, type NewMessage, type Store } from './store.ts';
+import { createGroupCommitter } from './group-commit.ts';
+import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
+import { countRowSchema, rowToMessage, selectByIdSql } from './message-sql.ts';
+import { createSqliteCommit } from './sqlite-commit.ts';
+import { applySqliteSchema } from './sqlite-schema.ts';
+import { StoreUnavailableError, type ExpiryPolicy, type Store } from './store.ts';
 
-// The embedded default engine. better-sqlite3 is synchronous: each call commits before it returns, and
-// the promise wrapping only gives it the shared `Store` shape.
+// The embedded default engine. better-sqlite3 is synchronous, so writes are gathered: the rows handed
+// in during one event-loop turn commit together on setImmediate (sqlite-commit.ts), one fsync for all.
 
 /** Codes that mean "cannot store now" (locked, disk full, I/O), not "this row is wrong". */
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM|PROTOCOL)/;
@@ -25,13 +19,15 @@ function codeOf(err: unknown): string {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : '';
 }
 
+/** better-sqlite3 throws a TypeError once the database is closed. */
+const isClosedError = (err: unknown): boolean => err instanceof TypeError && /not open/.test(err.message);
+
+const isUnavailable = (err: unknown): boolean => unavailableCodes.test(codeOf(err)) || isClosedError(err);
+
 function classify(err: unknown, file: string): unknown {
   const code = codeOf(err);
   if (unavailableCodes.test(code)) return new StoreUnavailableError(`SQLite database ${file} unavailable: ${code}`, { cause: err });
-  // better-sqlite3 throws a TypeError once the database is closed.
-  if (err instanceof TypeError && /not open/.test(err.message)) {
-    return new StoreUnavailableError(`SQLite database ${file} is closed`, { cause: err });
-  }
+  if (isClosedError(err)) return new StoreUnavailableError(`SQLite database ${file} is closed`, { cause: err });
   return err;
 }
 
@@ -44,7 +40,7 @@ export function openSqliteDatabase(config: DbConfig): Database.Database {
     // WAL with synchronous=FULL: a commit is on disk before it returns, across kill -9 and power loss.
     if (!inMemory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(sqliteSchema);
+    applySqliteSchema(db);
     return db;
   } catch (err) {
     const code = codeOf(err);
@@ -54,11 +50,21 @@ export function openSqliteDatabase(config: DbConfig): Database.Database {
   }
 }
 
+/** Rows per transaction: bounds how long one commit holds the event loop. */
+const groupMaxRows = 1000;
+const groupMaxBytes = 64 * 1024 * 1024;
+
 export function createSqliteStore(config: DbConfig): Store {
   const db = openSqliteDatabase(config);
-  const insert = db.prepare(insertSql);
-  const selectExisting = db.prepare(selectExistingSql);
+  const selectById = db.prepare(selectByIdSql);
   const toIso = (date: Date): string => date.toISOString();
+  const committer = createGroupCommitter({
+    commit: createSqliteCommit({ db, isUnavailable, classify: (err) => classify(err, config.file) }),
+    schedule: setImmediate,
+    maxRows: groupMaxRows,
+    maxBytes: groupMaxBytes,
+    bytesOf: (row) => row.raw.length,
+  });
 
   function guarded<T>(work: () => T): Promise<T> {
     try {
@@ -68,29 +74,40 @@ export function createSqliteStore(config: DbConfig): Store {
     }
   }
 
-  function insertMessage(row: NewMessage): InsertResult {
-    try {
-      const result = insert.run(...insertParams(row, toIso));
-      return { inserted: true, id: Number(result.lastInsertRowid) };
-    } catch (err) {
-      if (codeOf(err) !== 'SQLITE_CONSTRAINT_UNIQUE' || row.dedupKey === null) throw err;
-      return { inserted: false, existing: existingRowSchema.parse(selectExisting.get(row.dedupKey)) };
-    }
-  }
+  // A plain read, then a delete of those ids, in one short write transaction.
+  const deleteExpired = db.transaction((policy: ExpiryPolicy): number => {
+    const select = selectExpiredSql(policy, toIso);
+    if (select === null) return 0;
+    const ids = expiredIds(db.prepare(select.sql).all(...select.params));
+    return ids.length === 0 ? 0 : db.prepare(deleteByIdsSql(ids)).run().changes;
+  });
 
+  let closing: Promise<void> | undefined;
   return {
     ping: () => guarded(() => void db.prepare('SELECT 1').get()),
-    insertMessage: (row) => guarded(() => insertMessage(row)),
+    insertMessage: async (row) => {
+      const [result] = await committer.submit([row]);
+      if (result === undefined) throw new Error('no result for the row');
+      return result;
+    },
+    insertMessages: (rows) => committer.submit(rows),
+    getMessage: (id) =>
+      guarded(() => {
+        const row: unknown = selectById.get(id);
+        return row === undefined ? null : rowToMessage(row);
+      }),
+    deleteExpired: (policy) => guarded(() => deleteExpired.immediate(policy)),
     listMessages: (filter = {}) =>
       guarded(() => {
-        const { sql, params } = selectMessagesSql(filter);
+        const { sql, params } = selectMessagesSql(filter, toIso);
         return db.prepare(sql).all(...params).map(rowToMessage);
       }),
     countMessages: (filter = {}) =>
       guarded(() => {
-        const { sql, params } = countMessagesSql(filter);
+        const { sql, params } = countMessagesSql(filter, toIso);
         return countRowSchema.parse(db.prepare(sql).get(...params));
       }),
-    close: () => guarded(() => void (db.open && db.close())),
+    // Rows already handed in commit before the file closes.
+    close: () => (closing ??= committer.close().then(() => guarded(() => void (db.open && db.close())))),
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,40 +7,17 @@ import { dbSchema, type DbConfig } from '../../src/config/schema.ts';
 import { createMariaDbStore } from '../../src/store/mariadb.ts';
 import { createSqliteStore } from '../../src/store/sqlite.ts';
 import { StoreUnavailableError, type NewMessage, type Store } from '../../src/store/store.ts';
+import { createMemoryStore } from '../support/memory-store.ts';
 import { createTestDatabase, describeMariaDb, type TestDatabase } from '../support/mariadb.ts';
 import { createTcpProxy, findClosedPort } from '../support/tcp-proxy.ts';
+import { mariaDbOnlyWrites } from './store-contract/mariadb-writes.ts';
+import { readContract } from './store-contract/read-contract.ts';
+import { newRow, sha256 } from './store-contract/rows.ts';
+import { upgradeMariaDb, upgradeSqlite } from './store-contract/upgrade.ts';
+import { writeContract } from './store-contract/write-contract.ts';
 
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-
-/** A row whose MSH-10 no other test uses, so tests can share one table. */
-function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
-  const controlId = `CTL-${randomBytes(6).toString('hex')}`;
-  const raw = Buffer.concat([Buffer.from(`MSH|^~\\&|APP|FAC|||20240102||ADT^A01|${controlId}|P|2.5\r`), allBytes]);
-  return {
-    dedupKey: sha256(`APP|FAC|${controlId}`),
-    controlId,
-    sendingApplication: 'APP',
-    sendingFacility: 'Zürich 🏥',
-    receivingApplication: 'RCV',
-    receivingFacility: 'RFAC',
-    messageType: 'ADT',
-    triggerEvent: 'A01',
-    version: '2.5',
-    patientId: `P-${controlId}`,
-    transport: 'mllp',
-    remoteAddress: '::ffff:127.0.0.1',
-    receivedAt: new Date('2024-02-29T23:59:59.987Z'),
-    charset: 'UTF-8',
-    raw,
-    contentHash: sha256(raw),
-    ackCode: 'AA',
-    ack: Buffer.from([0x0b, 0x4d, 0x53, 0x48, 0x00, 0xff, 0x1c, 0x0d]),
-    status: 'received',
-    error: null,
-    ...overrides,
-  };
-}
+// The Store contract (src/store/store.ts) on both engines, and on the memory store the unit tests use.
+// Shared parts live in ./store-contract/.
 
 /** The behaviour both engines must share. `open` gives a store on the engine's database for this file. */
 function storeContract(open: () => Promise<Store>): void {
@@ -50,12 +27,15 @@ function storeContract(open: () => Promise<Store>): void {
   });
   afterAll(() => store?.close());
 
+  describe('writes', () => writeContract({ store: () => store, open, checksRows: true }));
+  describe('reads', () => readContract(() => store));
+
   it('stores every column and lists it back exactly (bytes, UTC milliseconds, nulls)', async () => {
     const full = newRow();
     const sparse = newRow({ dedupKey: null, transport: 'https', status: 'rejected', ackCode: 'AR', ack: null });
     const empty: NewMessage = { ...sparse, sendingApplication: null, sendingFacility: null, receivingApplication: null };
     const nulls: NewMessage = { ...empty, receivingFacility: null, messageType: null, triggerEvent: null, version: null };
-    const bare: NewMessage = { ...nulls, patientId: null, remoteAddress: null, charset: null, error: 'MSH-9 missing' };
+    const bare: NewMessage = { ...nulls, patientId: null, remoteAddress: null, tlsClientSubject: null, charset: null, error: 'MSH-9 missing' };
     for (const row of [full, bare]) {
       const result = await store.insertMessage(row);
       if (!result.inserted) throw new Error('expected an insert');
@@ -145,6 +125,14 @@ describe('store contract: sqlite', () => {
   describe('on a file in a directory it creates', () => {
     storeContract(async () => createSqliteStore(dbSchema.parse({ driver: 'sqlite', file: join(dir, 'nested', 'hl7.sqlite') })));
   });
+
+  describe('upgrade', () => upgradeSqlite(() => dir));
+});
+
+describe('store contract: memory store (test/support)', () => {
+  const store = createMemoryStore();
+  describe('writes', () => writeContract({ store: () => store, checksRows: false }));
+  describe('reads', () => readContract(() => store));
 });
 
 describeMariaDb('store contract: mariadb', () => {
@@ -158,7 +146,11 @@ describeMariaDb('store contract: mariadb', () => {
     storeContract(() => createMariaDbStore(db.config));
   });
 
+  describe('upgrade', () => upgradeMariaDb());
+
   describe('mariadb only', () => {
+    describe('writes', () => mariaDbOnlyWrites(() => db));
+
     it('applies the schema again without harm (idempotent)', async () => {
       const first = await createMariaDbStore(db.config);
       const row = newRow();

@@ -47,18 +47,22 @@ export function createMemoryStore(): MemoryStore {
       return rows.find((r) => r.id === id) ?? null;
     },
     async listMessages(filter = {}) {
-      return select(rows, filter).slice(0, filter.limit ?? 500);
+      // As the engines do: a fractional limit is cut, and at least one row is asked for.
+      const limit = filter.limit !== undefined && Number.isFinite(filter.limit) ? Math.max(Math.trunc(filter.limit), 1) : 500;
+      return select(rows, filter).slice(0, limit);
     },
     async countMessages(filter = {}) {
       return select(rows, { ...filter, limit: undefined }).length;
     },
     async deleteExpired(policy) {
+      // Oldest first: by received_at, then id, as the engines do.
       const expired = rows
         .filter((r) => {
           const before = r.status === 'received' ? policy.acceptedBefore : policy.rejectedBefore;
           return before !== null && r.receivedAt < before;
         })
-        .slice(0, policy.limit);
+        .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id - b.id)
+        .slice(0, Math.max(Math.trunc(policy.limit), 0));
       for (const row of expired) rows.splice(rows.indexOf(row), 1);
       return expired.length;
     },

@@ -1,0 +1,141 @@
+import { StoreUnavailableError, type InsertResult, type NewMessage } from './store.ts';
+
+// Group commit (issue 3): rows that arrive while a commit runs wait, and all of them go into the next
+// transaction, so N senders share one durable commit instead of queueing for N. There is no batching
+// delay: an idle committer starts at the end of the current event-loop turn (a lone sender pays one
+// round trip), and a busy one starts the next group the moment the last one ends. A caller's promise
+// settles only once the transaction holding its rows has committed (or failed).
+
+/** One caller's rows: a single message, or an HL7 batch that must commit whole. */
+export type PendingEntry = { readonly rows: readonly NewMessage[]; readonly bytes: number };
+
+export type Outcome = { ok: true; results: InsertResult[] } | { ok: false; error: unknown };
+
+export type GroupCommitOptions = {
+  /** Commits a group: one outcome per entry, in order. A rejection fails the whole group. */
+  commit(entries: readonly PendingEntry[]): Promise<Outcome[]>;
+  /** Runs a group that an idle committer starts; setImmediate gathers the rows of one loop turn. */
+  schedule(run: () => void): void;
+  /** A group stops growing past these (an entry bigger than both still goes, alone). */
+  maxRows: number;
+  maxBytes: number;
+  bytesOf(row: NewMessage): number;
+  /** A caller still waiting after this many ms gets StoreUnavailableError; absent: no deadline. */
+  deadlineMs?: number;
+  /** Groups committing at the same time (separate connections). */
+  concurrency?: number;
+};
+
+export type GroupCommitter = {
+  submit(rows: readonly NewMessage[]): Promise<InsertResult[]>;
+  /** Refuses new rows; resolves once every accepted entry is settled. */
+  close(): Promise<void>;
+};
+
+type Entry = PendingEntry & { settle(outcome: Outcome): void };
+
+export function createGroupCommitter(options: GroupCommitOptions): GroupCommitter {
+  const concurrency = options.concurrency ?? 1;
+  const queue: Entry[] = [];
+  let running = 0;
+  let scheduled = false;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+
+  function submit(rows: readonly NewMessage[]): Promise<InsertResult[]> {
+    if (closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      let bytes = 0;
+      for (const row of rows) bytes += options.bytesOf(row);
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const entry: Entry = {
+        rows,
+        bytes,
+        settle(outcome) {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (outcome.ok) resolve(outcome.results);
+          else reject(outcome.error);
+        },
+      };
+      if (options.deadlineMs !== undefined) timer = setTimeout(() => expire(entry), options.deadlineMs);
+      queue.push(entry);
+      kick();
+    });
+  }
+
+  /** The caller hears back in time; a commit still running may yet store the rows (a resend dedups). */
+  function expire(entry: Entry): void {
+    const at = queue.indexOf(entry);
+    if (at !== -1) queue.splice(at, 1);
+    entry.settle({ ok: false, error: new StoreUnavailableError(`no commit within ${options.deadlineMs} ms`) });
+    wakeIfIdle();
+  }
+
+  function kick(): void {
+    if (scheduled || running >= concurrency || queue.length === 0) return;
+    scheduled = true;
+    options.schedule(() => {
+      scheduled = false;
+      startGroups();
+      wakeIfIdle();
+    });
+  }
+
+  /** With several committers free, the waiting rows are shared out among them. */
+  function startGroups(): void {
+    while (running < concurrency && queue.length > 0) {
+      let waiting = 0;
+      for (const entry of queue) waiting += entry.rows.length;
+      void runGroup(takeGroup(Math.min(options.maxRows, Math.ceil(waiting / (concurrency - running)))));
+    }
+  }
+
+  function takeGroup(maxRows: number): Entry[] {
+    let rows = 0;
+    let bytes = 0;
+    let count = 0;
+    for (const entry of queue) {
+      const fits = rows + entry.rows.length <= maxRows && bytes + entry.bytes <= options.maxBytes;
+      if (count > 0 && !fits) break;
+      rows += entry.rows.length;
+      bytes += entry.bytes;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+
+  async function runGroup(group: Entry[]): Promise<void> {
+    running += 1;
+    try {
+      const outcomes = await options.commit(group);
+      group.forEach((entry, i) => entry.settle(outcomes[i] ?? { ok: false, error: new Error('no outcome for an entry') }));
+    } catch (err) {
+      for (const entry of group) entry.settle({ ok: false, error: err });
+    } finally {
+      running -= 1;
+      startGroups();
+      wakeIfIdle();
+    }
+  }
+
+  function wakeIfIdle(): void {
+    if (running > 0 || queue.length > 0 || scheduled) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  function close(): Promise<void> {
+    closed = true;
+    return new Promise((resolve) => {
+      idleWaiters.push(resolve);
+      wakeIfIdle();
+    });
+  }
+
+  return { submit, close };
+}

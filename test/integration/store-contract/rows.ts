@@ -1,0 +1,43 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { NewMessage } from '../../../src/store/store.ts';
+
+export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+/** A fresh tag: tests share one table and find their own rows by it. */
+export const uniqueTag = (prefix = 'T'): string => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+/** A row whose MSH-10 no other test uses, so tests can share one table. */
+export function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
+  const controlId = uniqueTag('CTL');
+  const raw = Buffer.concat([Buffer.from(`MSH|^~\\&|APP|FAC|||20240102||ADT^A01|${controlId}|P|2.5\r`), allBytes]);
+  return {
+    dedupKey: sha256(`APP|FAC|${controlId}`),
+    controlId,
+    sendingApplication: 'APP',
+    sendingFacility: 'Zürich 🏥',
+    receivingApplication: 'RCV',
+    receivingFacility: 'RFAC',
+    messageType: 'ADT',
+    triggerEvent: 'A01',
+    version: '2.5',
+    patientId: `P-${controlId}`,
+    transport: 'mllp',
+    remoteAddress: '::ffff:127.0.0.1',
+    tlsClientSubject: 'CN=sender.example,O=Test Hospital,C=CH',
+    receivedAt: new Date('2024-02-29T23:59:59.987Z'),
+    charset: 'UTF-8',
+    raw,
+    contentHash: sha256(raw),
+    ackCode: 'AA',
+    ack: Buffer.from([0x0b, 0x4d, 0x53, 0x48, 0x00, 0xff, 0x1c, 0x0d]),
+    status: 'received',
+    error: null,
+    ...overrides,
+  };
+}
+
+/** A row with a fresh dedup key (when it has one) and everything else of `row`. */
+export function withFreshKey(row: NewMessage): NewMessage {
+  return { ...row, dedupKey: row.dedupKey === null ? null : sha256(uniqueTag('K')) };
+}
