@@ -1,41 +1,134 @@
-import { cpus } from 'node:os';
-import { mariaDbEngine, sqliteEngine, engineRows, type Plan } from './e2e.ts';
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createMariaDbBenchDb, createSqliteBenchDb, type BenchDb } from './bench-db.ts';
+import { hotIngestRows } from './hot-ingest.ts';
 import { hotPathRows } from './hot-path.ts';
-import { formatRow, type Row } from './report.ts';
+import { memoryLines, runMemory } from './memory-run.ts';
+import { formatRow } from './report.ts';
+import { checkTargets, ratioTable, resultTable, summarize, targetLines } from './results.ts';
+import { runScenario, scenarioLabel, type Scenario, type ScenarioResult, type Timing } from './scenario.ts';
+import { startOurService, startReference, type ServerName, type ServerProcess } from './servers.ts';
 
-// `npm run bench`: ingest throughput and latency, printed (a benchmark, not a test: nothing is
-// asserted). Everything is bounded by counts and time caps; it only talks to 127.0.0.1 (and to the
-// MariaDB server named by HL7_TEST_DB_URL, where it creates and drops one database).
+// `npm run bench [-- --quick] [-- --duration 10 --repeat 3 --memory 60 --store mariadb --profile]`
+// The service (MariaDB store unless --store sqlite) and the two references each run in their own
+// process; every scenario gets a load-generator process of its own. Printed, never asserted.
+// Everything talks to 127.0.0.1 only, plus the MariaDB server where one database is created and dropped.
 
-const plan: Plan = {
-  counts: { ADT: 2_000, ORU: 1_000 },
-  conns: [1, 8, 32],
-  maxRunMs: 8_000,
-  warmUp: 200,
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    repeat: { type: 'string' },
+    memory: { type: 'string' },
+    store: { type: 'string', default: 'mariadb' },
+    servers: { type: 'string', default: 'ours,medplum,floor' },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    // 1 = frames of a connection handled one at a time, as before pipelining (for comparison).
+    'max-in-flight': { type: 'string' },
+    'no-hot-path': { type: 'boolean', default: false },
+    'hot-path-only': { type: 'boolean', default: false },
+  },
+});
+
+const quick = flags.quick === true;
+const seconds = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value));
+// Flags win; HL7_BENCH_DURATION / _WARMUP / _MEMORY (seconds) and _REPEAT also set them.
+const env = process.env;
+const timing: Timing = {
+  warmUpMs: seconds(flags.warmup ?? env.HL7_BENCH_WARMUP, quick ? 1 : 2) * 1000,
+  durationMs: seconds(flags.duration ?? env.HL7_BENCH_DURATION, quick ? 2 : 10) * 1000,
+  ackTimeoutMs: 10_000,
 };
+const memorySeconds = seconds(flags.memory ?? env.HL7_BENCH_MEMORY, quick ? 10 : 60);
+const repeats = Math.max(1, Number(flags.repeat ?? env.HL7_BENCH_REPEAT ?? 1));
+const maxInFlight = flags['max-in-flight'] === undefined ? undefined : Number(flags['max-in-flight']);
+const servers = (flags.servers ?? '').split(',').filter((s): s is ServerName => s === 'ours' || s === 'medplum' || s === 'floor');
 
-const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-const printRow = (row: Row): boolean => out(formatRow(row));
+const allScenarios: Scenario[] = (['ADT', 'ORU'] as const).flatMap((kind) => [
+  { kind, conns: 1, depth: 1 },
+  { kind, conns: 8, depth: 1 },
+  { kind, conns: 32, depth: 1 },
+  { kind, conns: 8, depth: 8 },
+]);
+const scenarios = flags.only === undefined ? allScenarios : allScenarios.filter((s) => scenarioLabel(s).includes(flags.only ?? ''));
+
+const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const cpu = cpus();
-  out(`node ${process.version}, ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${process.platform}/${process.arch}`);
-  out(`e2e: ${plan.counts.ADT} ADT / ${plan.counts.ORU} ORU per run, one message in flight per connection, ` +
-    `each run capped at ${plan.maxRunMs / 1000} s;`);
-  out('     latency = frame written to ACK read; sender and service share this one process (and its cores)');
-  out('');
-  hotPathRows().forEach(printRow);
-  out('(figures quoted in the issue: split 260000 ADT/s, 27000 ORU/s; node-hl7-client 7000 ADT/s, 600 ORU/s)');
-
-  await engineRows(sqliteEngine(), plan, printRow);
-  const mariadb = await mariaDbEngine();
-  if (typeof mariadb === 'string') out(`mllp e2e     mariadb  rows skipped (${mariadb})`);
-  else await engineRows(mariadb, plan, printRow);
+  out(`machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, ${process.platform}/${process.arch}, node ${process.version}`);
+  out(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews every figure)`);
+  if (!flags['no-hot-path']) {
+    out('\nhot path, in process, no I/O:');
+    hotPathRows(quick ? 1_000 : 4_000).forEach((row) => out(formatRow(row)));
+    (await hotIngestRows(quick ? 1_000 : 4_000)).forEach((row) => out(formatRow(row)));
+  }
+  if (flags['hot-path-only']) return;
+  const db: BenchDb = flags.store === 'sqlite' ? createSqliteBenchDb() : await createMariaDbBenchDb();
+  const started: ServerProcess[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(started.splice(0).map((s) => s.stop()));
+    await db.drop();
+  };
+  process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
+  try {
+    out(`store: ${await db.settings()}`);
+    const profileDir = flags.profile ? mkdtempSync(join(tmpdir(), 'hl7-bench-profile-')) : undefined;
+    for (const name of servers) {
+      started.push(name === 'ours' ? await startOurService(db.config, { cpuProfileDir: profileDir, maxInFlightPerConnection: maxInFlight }) : await startReference(name));
+    }
+    out(`each scenario: ${timing.warmUpMs / 1000} s warm-up, then ${timing.durationMs / 1000} s measured, ${repeats} time(s); ` +
+      'stop-and-wait = one message outstanding per connection; every stored ACK is a durable commit');
+    const results = await runAll(started, db);
+    out();
+    resultTable(servers, scenarios, summarize(results)).forEach((line) => out(line));
+    out('\nratios (msg/s, same run):');
+    ratioTable(scenarios, summarize(results)).forEach((line) => out(line));
+    out('\ntargets (issue 3):');
+    targetLines(checkTargets(summarize(results))).forEach((line) => out(line));
+    const ours = started.find((s) => s.name === 'ours');
+    if (ours !== undefined && memorySeconds > 0) {
+      await db.empty();
+      out();
+      const memory = await runMemory(ours, { kind: 'ADT', conns: 8, depth: 8 }, memorySeconds, quick ? 1 : 5, 'MEM');
+      memoryLines(memory).forEach((line) => out(line));
+    }
+    if (profileDir !== undefined) {
+      out(`\nCPU profile of the service (written when it stops): ${profileDir}`);
+      out(`read it with: node --import tsx bench/profile-summary.ts ${profileDir}/<largest file>.cpuprofile`);
+    }
+  } finally {
+    await stopAll();
+  }
 }
 
-const started = Date.now();
+async function runAll(started: ServerProcess[], db: BenchDb): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, scenario] of scenarios.entries()) {
+      // Scenario-major: the servers are measured back to back, so a noisy minute hits all of them.
+      for (const server of started) {
+        // Hl7Server concatenates the chunks of one read into ONE message (it waits for a chunk that
+        // ends in 0x1C 0x0D): frames sent back to back get one merged ACK. Not a pipelining peer.
+        if (server.name === 'medplum' && scenario.depth > 1) continue;
+        if (server.name === 'ours') await db.empty();
+        const result = await runScenario(server, scenario, timing, `R${r}S${String(i).padStart(2, '0')}`);
+        results.push(result);
+        const rate = result.report === null ? '-' : Math.round(result.report.answered / (result.report.windowMs / 1000));
+        process.stderr.write(`  ${scenarioLabel(scenario)} / ${server.name}: ${rate}/s${result.failure ? ` (${result.failure})` : ''}\n`);
+      }
+    }
+  }
+  return results;
+}
+
+const startedAt = Date.now();
 main().then(
-  () => out(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+  () => out(`\ndone in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`),
   (err: unknown) => {
     process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;

@@ -85,33 +85,46 @@ export function buildAck(input: AckInput): string {
   return segments.join('\r') + '\r';
 }
 
-/** 2.3.1 → 231, 2.5 → 250; an unreadable version counts as 2.5, the MSH-12 the ACK then carries. */
+/**
+ * 2.3.1 → 231, 2.5 → 250; an unreadable version counts as 2.5, the MSH-12 the ACK then carries.
+ * Reads `d.d[.d]` at the start, as /^(\d)\.(\d)(?:\.(\d))?/ would, without a regex per ACK.
+ */
 function readVersion(version: string): number {
-  const match = /^(\d)\.(\d)(?:\.(\d))?/.exec(version);
-  if (match === null) return 250;
-  return Number(match[1]) * 100 + Number(match[2]) * 10 + Number(match[3] ?? 0);
+  const major = digitAt(version, 0);
+  const minor = digitAt(version, 2);
+  if (major === -1 || version.charCodeAt(1) !== 0x2e || minor === -1) return 250;
+  const patch = version.charCodeAt(3) === 0x2e ? digitAt(version, 4) : -1;
+  return major * 100 + minor * 10 + (patch === -1 ? 0 : patch);
+}
+
+function digitAt(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code >= 0x30 && code <= 0x39 ? code - 0x30 : -1;
+}
+
+// A plain function, not a closure in buildMsh: this runs for every ACK (and tsx wraps closures).
+function orFallback(value: string | undefined, fallback: string, d: Delimiters): string {
+  return value !== undefined && value.trim() !== '' ? value : escapeText(fallback, d);
 }
 
 function buildMsh(input: AckInput, d: Delimiters, version: number): string {
   const h = input.header;
-  const orFallback = (value: string | undefined, fallback: string): string =>
-    value !== undefined && value.trim() !== '' ? value : escapeText(fallback, d);
   const event = h?.triggerEvent ?? '';
   const c = d.component;
   const messageType = event === '' ? 'ACK' : version >= 231 ? `ACK${c}${event}${c}ACK` : `ACK${c}${event}`;
   const fields = [
     'MSH',
     d.component + d.repetition + d.escape + d.subcomponent + (d.truncation ?? ''),
-    orFallback(h?.receivingApplication, input.sendingApplication),
-    orFallback(h?.receivingFacility, input.sendingFacility),
+    orFallback(h?.receivingApplication, input.sendingApplication, d),
+    orFallback(h?.receivingFacility, input.sendingFacility, d),
     h?.sendingApplication ?? '',
     h?.sendingFacility ?? '',
     formatHl7Timestamp(input.now),
     '',
     messageType,
     escapeText(input.controlId, d),
-    orFallback(h?.processingId, 'P'),
-    orFallback(h?.versionField, '2.5'),
+    orFallback(h?.processingId, 'P', d),
+    orFallback(h?.versionField, '2.5', d),
   ];
   const charset = h?.charset ?? '';
   if (charset !== '') fields.push('', '', '', '', '', charset);

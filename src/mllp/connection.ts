@@ -1,12 +1,15 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { createFrameReader, encodeFrame, type FrameEvent } from './frame.ts';
-import type { FrameHandler, FrameSource, InboundFrame, MllpCounters, MllpServerOptions } from './server.ts';
+import { createFrameReader, type FrameEvent } from './frame.ts';
+import { createReplyPipeline, type ReplyPipeline } from './pipeline.ts';
+import { createReplyWriter } from './reply-writer.ts';
+import type { FrameHandler, FrameSource, MllpCounters, MllpServerOptions } from './server.ts';
 
-// One accepted MLLP socket: read → frame → handle (one at a time, in arrival order) → write the reply.
+// One accepted MLLP socket: read → frame → handle (up to maxInFlightPerConnection at once, so a
+// pipelining sender is not served one round trip at a time) → write the replies in arrival order.
+// Reading pauses while that many frames are unanswered, or while the peer is not reading our
+// replies (the socket's write buffer is over its highWaterMark): memory stays bounded per socket.
 
-// Above this many queued frames the socket is paused, so a fast sender cannot grow memory unbounded.
-const MAX_QUEUED_FRAMES = 32;
 // Once we have ended our side, a peer that does not close its side within this time is destroyed.
 const END_LINGER_MS = 5_000;
 
@@ -33,16 +36,34 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
   const { socket, options, counters, log } = ctx;
   const reader = createFrameReader({ maxMessageBytes: options.maxMessageBytes });
   const openedAt = Date.now();
-  const queue: InboundFrame[] = [];
-  let handling = false;
   let reading = true;
+  let paused = false;
   let ending = false;
   let isClosed = false;
   let reason: CloseReason = 'peer';
   let frames = 0;
   let frameTimer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let lastActivityAt = openedAt;
   let lingerTimer: NodeJS.Timeout | undefined;
+
+  const writer = createReplyWriter(socket, counters, log, afterProgress);
+  const pipeline: ReplyPipeline = createReplyPipeline({
+    limit: options.maxInFlightPerConnection,
+    handle: (frame) => ctx.handler(frame, ctx.source),
+    // The peer is not reading its replies: starting more would only buffer more of them here.
+    canStart: () => !isClosed && !writer.blocked,
+    write: (replies) => writer.write(replies),
+    onFailure(err) {
+      // We cannot build an ACK here; closing without one tells the sender to retransmit. Later
+      // frames already in flight finish (and may commit) but are never answered: an answer after
+      // a missing one would be paired with the wrong message.
+      counters.handlerFailures++;
+      log.error({ err }, 'MLLP frame handler failed; closing the connection unanswered');
+      stopReading('handler-failure');
+    },
+    onProgress: afterProgress,
+  });
 
   socket.setNoDelay(true); // an ACK is one small write the sender is waiting for
   socket.on('data', onData);
@@ -59,22 +80,23 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
       clearTimeout(frameTimer);
       clearTimeout(idleTimer);
       clearTimeout(lingerTimer);
-      log.info({ frames, durationMs: Date.now() - openedAt, reason, unanswered: queue.length + (handling ? 1 : 0) }, 'MLLP connection closed');
+      const unanswered = pipeline.unanswered;
+      pipeline.abandon(); // still-running handlers finish; their replies have nowhere to go
+      log.info({ frames, durationMs: Date.now() - openedAt, reason, unanswered }, 'MLLP connection closed');
       resolve();
     });
   });
   log.info('MLLP connection opened');
-  armIdleTimer();
+  armIdleTimer(options.idleTimeoutMs);
 
   function onData(chunk: Buffer): void {
     if (!reading) return; // draining or ending: further bytes are not ours to answer
-    armIdleTimer();
+    touch();
     let completed = false;
     for (const event of reader.push(chunk)) completed = onFrameEvent(event) || completed;
     if (!reader.inFrame) clearFrameTimer();
     else if (completed || frameTimer === undefined) restartFrameTimer();
-    if (queue.length > MAX_QUEUED_FRAMES) socket.pause();
-    startHandling();
+    afterProgress();
   }
 
   /** Returns whether the event ended a frame. */
@@ -83,7 +105,7 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
       case 'frame':
         frames++;
         counters.framesReceived++;
-        queue.push({ kind: 'message', payload: event.payload });
+        pipeline.push({ kind: 'message', payload: event.payload });
         return true;
       case 'junk':
         counters.junkBytes += event.bytes;
@@ -94,49 +116,29 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
         frames++;
         counters.oversizeFrames++;
         log.warn({ bytes: event.bytes, maxMessageBytes: options.maxMessageBytes }, 'MLLP frame over maxMessageBytes');
-        queue.push({ kind: 'oversize', head: event.head, bytes: event.bytes });
+        pipeline.push({ kind: 'oversize', head: event.head, bytes: event.bytes });
         stopReading('oversize'); // the rest of the stream cannot be framed reliably
         return true;
     }
   }
 
-  function startHandling(): void {
-    if (handling) return;
-    handling = true;
-    handleQueue()
-      .catch((err: unknown) => {
-        log.error({ err }, 'MLLP connection failed');
-        queue.length = 0;
-        socket.destroy();
-      })
-      .finally(() => {
-        handling = false;
-        if (queue.length > 0 && !isClosed) return startHandling();
-        armIdleTimer();
-        if (!reading) endSocket();
-      });
+  /** After new frames, a settled handler or a drained write buffer: start, pause or resume, or finish. */
+  function afterProgress(): void {
+    if (isClosed) return;
+    pipeline.pump();
+    if (reading) {
+      const full = writer.blocked || pipeline.unanswered >= options.maxInFlightPerConnection;
+      if (full !== paused) setPaused(full);
+      if (pipeline.idle) touch(); // idle counts from the last answer, not the last byte
+    } else if (pipeline.idle) {
+      endSocket();
+    }
   }
 
-  async function handleQueue(): Promise<void> {
-    for (let frame = queue.shift(); frame !== undefined && !isClosed; frame = queue.shift()) {
-      if (reading && socket.isPaused() && queue.length <= MAX_QUEUED_FRAMES / 2) socket.resume();
-      let answer: Awaited<ReturnType<FrameHandler>>;
-      try {
-        answer = await ctx.handler(frame, ctx.source);
-      } catch (err) {
-        // We cannot build an ACK here; closing without one tells the sender to retransmit.
-        counters.handlerFailures++;
-        log.error({ err }, 'MLLP frame handler failed; closing the connection unanswered');
-        queue.length = 0;
-        stopReading('handler-failure');
-        return;
-      }
-      if (isClosed) return; // the sender left; it will retransmit what it saw unanswered
-      if (answer.reply) {
-        socket.write(encodeFrame(answer.reply));
-        counters.repliesSent++;
-      }
-    }
+  function setPaused(value: boolean): void {
+    paused = value;
+    if (value) socket.pause();
+    else socket.resume();
   }
 
   function stopReading(why: CloseReason): void {
@@ -145,13 +147,15 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
     if (reason === 'peer') reason = why;
     clearFrameTimer();
     clearTimeout(idleTimer);
+    idleTimer = undefined;
     socket.pause();
-    if (!handling && queue.length === 0) endSocket();
+    if (pipeline.idle) endSocket();
   }
 
   function endSocket(): void {
     if (ending || isClosed) return;
     ending = true;
+    writer.flush();
     socket.end(); // queued after the replies already written, so they are flushed first
     // Read and discard until the peer closes its side: closing with unread bytes would send a reset,
     // which can make the peer drop the replies it has not read yet.
@@ -173,16 +177,25 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
     }, options.frameTimeoutMs);
   }
 
-  function armIdleTimer(): void {
-    clearTimeout(idleTimer);
+  /** Activity (a chunk read, or the last answer sent) only stamps a time: no timer work per message. */
+  function touch(): void {
+    lastActivityAt = Date.now();
+  }
+
+  function armIdleTimer(delayMs: number): void {
+    idleTimer = setTimeout(onIdleTimer, delayMs);
+  }
+
+  function onIdleTimer(): void {
+    idleTimer = undefined;
     if (!reading || isClosed) return;
-    idleTimer = setTimeout(() => {
-      // Waiting on our own handler is not the sender being idle.
-      if (handling || queue.length > 0) return armIdleTimer();
-      counters.idleTimeouts++;
-      log.info({ idleTimeoutMs: options.idleTimeoutMs }, 'MLLP connection idle; closing');
-      stopReading('idle-timeout');
-    }, options.idleTimeoutMs);
+    // Waiting on our own handler is not the sender being idle.
+    if (!pipeline.idle) return armIdleTimer(options.idleTimeoutMs);
+    const quietMs = Date.now() - lastActivityAt;
+    if (quietMs < options.idleTimeoutMs) return armIdleTimer(options.idleTimeoutMs - quietMs);
+    counters.idleTimeouts++;
+    log.info({ idleTimeoutMs: options.idleTimeoutMs }, 'MLLP connection idle; closing');
+    stopReading('idle-timeout');
   }
 
   return {

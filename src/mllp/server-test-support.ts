@@ -21,17 +21,28 @@ type Gate = { started: Promise<void>; release(): void };
 /**
  * Answers `ACK:<payload>`, rejects `BOOM`, answers an oversize frame `TOO-BIG:<bytes>`.
  * `hold(payload)` makes the handler wait for that payload until `release()` is called.
+ * `active`/`maxActive`: calls running now / at most at once. `replyPadding` pads every reply
+ * with that many bytes (to fill a peer's socket buffers).
  */
-export type FakeHandler = { handler: FrameHandler; calls: InboundFrame[]; sources: FrameSource[]; seen(): string[]; hold(payload: string): Gate };
+export type FakeHandler = {
+  handler: FrameHandler;
+  calls: InboundFrame[];
+  sources: FrameSource[];
+  seen(): string[];
+  hold(payload: string): Gate;
+  readonly active: number;
+  readonly maxActive: number;
+};
 
-export function createFakeHandler(): FakeHandler {
+export function createFakeHandler(options: { replyPadding?: number } = {}): FakeHandler {
   const calls: InboundFrame[] = [];
   const sources: FrameSource[] = [];
   const gates = new Map<string, { markStarted(): void; released: Promise<void> }>();
+  const padding = Buffer.alloc(options.replyPadding ?? 0, 'x');
+  let active = 0;
+  let maxActive = 0;
 
-  const handler: FrameHandler = async (frame, source) => {
-    calls.push(frame);
-    sources.push(source);
+  const handle = async (frame: InboundFrame): Promise<{ reply: Buffer }> => {
     if (frame.kind === 'oversize') return { reply: Buffer.from(`TOO-BIG:${frame.bytes}`) };
     const text = frame.payload.toString('latin1');
     const gate = gates.get(text);
@@ -40,7 +51,18 @@ export function createFakeHandler(): FakeHandler {
       await gate.released;
     }
     if (text === 'BOOM') throw new Error('handler failed');
-    return { reply: Buffer.from(`ACK:${text}`) };
+    return { reply: padding.length === 0 ? Buffer.from(`ACK:${text}`) : Buffer.concat([Buffer.from(`ACK:${text}:`), padding]) };
+  };
+
+  const handler: FrameHandler = async (frame, source) => {
+    calls.push(frame);
+    sources.push(source);
+    maxActive = Math.max(maxActive, ++active);
+    try {
+      return await handle(frame);
+    } finally {
+      active--;
+    }
   };
 
   function hold(payload: string): Gate {
@@ -53,7 +75,19 @@ export function createFakeHandler(): FakeHandler {
   }
 
   const seen = (): string[] => calls.map((c) => (c.kind === 'message' ? c.payload.toString('latin1') : `oversize:${c.bytes}`));
-  return { handler, calls, sources, seen, hold };
+  return {
+    handler,
+    calls,
+    sources,
+    seen,
+    hold,
+    get active() {
+      return active;
+    },
+    get maxActive() {
+      return maxActive;
+    },
+  };
 }
 
 export type TestClient = {
@@ -68,7 +102,7 @@ export type TestClient = {
 
 export async function connectClient(port: number): Promise<TestClient> {
   const socket = connect({ host: '127.0.0.1', port });
-  const reader = createFrameReader({ maxMessageBytes: 1 << 20 });
+  const reader = createFrameReader({ maxMessageBytes: 8 << 20 });
   const events: string[] = [];
   const unread: string[] = [];
   const waiting: Array<{ resolve(text: string): void; reject(err: Error): void }> = [];

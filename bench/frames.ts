@@ -1,0 +1,36 @@
+import { encodeFrame } from '../src/mllp/frame.ts';
+import { messageFactory, type MessageKind } from './fixtures.ts';
+
+// Precomputed MLLP frames for the load generator: one framed template per message kind, with a
+// fixed-width MSH-10 that is overwritten in a fresh copy per message (a buffer handed to
+// socket.write must not change until it is flushed). Every message of a run is distinct, so the
+// service stores each one (no duplicate short-cut).
+
+export const CONTROL_ID_LENGTH = 20;
+const PLACEHOLDER = 'Q'.repeat(CONTROL_ID_LENGTH);
+
+export type FrameTemplate = { frame: Buffer; idOffset: number; payloadBytes: number };
+
+export function frameTemplate(kind: MessageKind): FrameTemplate {
+  const payload = messageFactory(kind, CONTROL_ID_LENGTH)(PLACEHOLDER);
+  const frame = encodeFrame(payload);
+  const idOffset = frame.indexOf(PLACEHOLDER, 0, 'latin1');
+  if (idOffset === -1 || frame.indexOf(PLACEHOLDER, idOffset + 1, 'latin1') !== -1) {
+    throw new Error('the control id placeholder must occur exactly once in the template');
+  }
+  return { frame, idOffset, payloadBytes: payload.length };
+}
+
+/** `tag` (letters/digits) + connection + counter, always CONTROL_ID_LENGTH characters. */
+export function controlIdFor(tag: string, conn: number, n: number): string {
+  const id = `${tag}C${String(conn).padStart(3, '0')}N${String(n).padStart(CONTROL_ID_LENGTH - tag.length - 5, '0')}`;
+  if (id.length !== CONTROL_ID_LENGTH) throw new Error(`control id ${id} is not ${CONTROL_ID_LENGTH} characters`);
+  return id;
+}
+
+export function frameWithId(template: FrameTemplate, controlId: string): Buffer {
+  const frame = Buffer.allocUnsafe(template.frame.length);
+  template.frame.copy(frame);
+  frame.write(controlId, template.idOffset, 'latin1');
+  return frame;
+}
