@@ -87,6 +87,11 @@ export const httpsSchema = z
  * Identity rules: which MSH-3/MSH-4 a peer may claim. Empty: no rules. Otherwise a message is
  * accepted only when a rule matching its peer (address in `cidr`, and/or certificate subject)
  * lists its MSH-3 and its MSH-4 (`'*'` matches any); else AR 207 "not authorised".
+ * A rule with neither `cidr` nor `certSubject` matches every peer. `certSubject` is compared
+ * exactly with the verified client certificate's subject in RFC 4514 form, most specific first
+ * (`CN=lab1,O=Hospital,C=CH`; src/net/cert-subject.ts). Entries are compared with the field as
+ * written, case-sensitive: `LAB` matches MSH-3's first component (HD namespace id: `LAB`,
+ * `LAB^1.2.3^ISO`); `LAB^1.2.3^ISO` (with `^`) must equal the whole field. See src/ingest/identity.ts.
  */
 export const sendersSchema = z
   .array(

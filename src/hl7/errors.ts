@@ -16,6 +16,7 @@ export const errorCodes = [
   'duplicate-control-id', // same MSH-3/MSH-4/MSH-10 already stored with other content
   'message-too-large', // over mllp.maxMessageBytes
   'store-unavailable', // the database did not commit in time
+  'sender-not-authorised', // MSH-3/MSH-4 not allowed for this peer by the `senders` identity rules
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -56,6 +57,8 @@ export function describeError(code: ErrorCode): ErrorDescription {
       return { hl7Code: 207, severity: 'reject', httpStatus: 413 };
     case 'store-unavailable':
       return { hl7Code: 207, severity: 'reject', httpStatus: 503 };
+    case 'sender-not-authorised':
+      return { hl7Code: 207, severity: 'reject', httpStatus: 403 };
   }
 }
 

@@ -1,13 +1,24 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { MllpConfig } from '../config/schema.ts';
+import { createAddressMatcher, type AddressMatcher } from '../net/allow-list.ts';
 import { openConnection, type MllpConnection } from './connection.ts';
+import { listenOn } from './listen.ts';
+import { createTlsGate, formatRemote, type TlsGate } from './tls-gate.ts';
+import { loadTls } from './tls.ts';
 
 // Our own MLLP listener: node-hl7-server was measured to re-handle messages on kept-open
 // connections and to drop in-flight ACKs on close. Layering after GoogleCloudPlatform/mllp
-// (mllpreceiver), draining after medplum's Hl7Connection.
+// (mllpreceiver), draining after medplum's Hl7Connection. With `tls` set, `port` speaks TLS and
+// `plainPort` may keep a plain listener beside it; both feed the same connection code and handler.
 
-export type FrameSource = { remoteAddress: string; remotePort: number; connectionId: number };
+export type FrameSource = {
+  remoteAddress: string;
+  remotePort: number;
+  connectionId: number;
+  /** Subject of the verified client certificate (src/net/cert-subject.ts form); null without one. */
+  tlsClientSubject?: string | null;
+};
 export type InboundFrame = { kind: 'message'; payload: Buffer } | { kind: 'oversize'; head: Buffer; bytes: number };
 /** The unframed answer payload, or null to send nothing. */
 export type FrameReply = { reply: Buffer | null };
@@ -18,6 +29,9 @@ export type MllpServerOptions = MllpConfig;
 export type MllpCounters = {
   connectionsOpened: number;
   connectionsRefused: number;
+  /** Closed at accept: the peer's address is not in mllp.allow. */
+  connectionsDenied: number;
+  tlsHandshakeFailures: number;
   framesReceived: number;
   junkBytes: number;
   junkRuns: number;
@@ -28,6 +42,8 @@ export type MllpCounters = {
   repliesSent: number;
 };
 
+type Peer = { remoteAddress: string; remotePort: number; remote: string };
+
 export function createMllpServer(options: MllpServerOptions, handler: FrameHandler, log: Logger): MllpServer {
   return new MllpServer(options, handler, log);
 }
@@ -36,6 +52,8 @@ export class MllpServer {
   readonly #counters: MllpCounters = {
     connectionsOpened: 0,
     connectionsRefused: 0,
+    connectionsDenied: 0,
+    tlsHandshakeFailures: 0,
     framesReceived: 0,
     junkBytes: 0,
     junkRuns: 0,
@@ -48,8 +66,11 @@ export class MllpServer {
   readonly #options: MllpServerOptions;
   readonly #handler: FrameHandler;
   readonly #log: Logger;
-  readonly #server: Server;
+  readonly #allowed: AddressMatcher;
   readonly #connections = new Set<MllpConnection>();
+  #main: Server | null = null;
+  #plain: Server | null = null;
+  #tls: TlsGate | null = null;
   #nextConnectionId = 1;
   #closing: Promise<void> | undefined;
 
@@ -57,7 +78,7 @@ export class MllpServer {
     this.#options = options;
     this.#handler = handler;
     this.#log = log;
-    this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
+    this.#allowed = createAddressMatcher(options.allow);
   }
 
   /** Live totals since start (plain numbers, for health and metrics). */
@@ -65,24 +86,49 @@ export class MllpServer {
     return this.#counters;
   }
 
-  listen(): Promise<AddressInfo> {
-    const { host, port } = this.#options;
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => reject(describeListenError(err, host, port));
-      this.#server.once('error', onError);
-      this.#server.listen({ host, port }, () => {
-        this.#server.off('error', onError);
-        this.#server.on('error', (err) => this.#log.error({ err }, 'MLLP server error'));
-        const address = this.address();
-        if (address) resolve(address);
-        else reject(new Error(`MLLP server on ${host}:${port} has no address after listening`));
-      });
-    });
+  /** Connections open right now (for the open-connections metric). */
+  get openConnections(): number {
+    return this.#connections.size;
   }
 
+  /** TLS connections accepted whose handshake has not completed yet. */
+  get handshaking(): number {
+    return this.#tls?.pending ?? 0;
+  }
+
+  /** Opens `port` (TLS when `tls` is set), then `plainPort`. Resolves with the address of `port`. */
+  async listen(): Promise<AddressInfo> {
+    const { host, port, plainPort, tls } = this.#options;
+    if (plainPort !== undefined && tls === undefined) {
+      throw new Error('mllp.plainPort is set but mllp.tls is not: without TLS, mllp.port already speaks plain MLLP');
+    }
+    if (tls !== undefined) {
+      const hooks = { onSecure: this.#onSecure, onFailure: () => void this.#counters.tlsHandshakeFailures++ };
+      // A handshake holds a connection slot: it gets as long as a started frame does.
+      this.#tls = createTlsGate(await loadTls(tls), this.#options.frameTimeoutMs, hooks, this.#log);
+    }
+    this.#main = this.#createListener(tls !== undefined);
+    const main = await listenOn(this.#main, host, port, tls === undefined ? 'MLLP port' : 'MLLP TLS port (mllp.port)');
+    if (plainPort !== undefined) {
+      this.#plain = this.#createListener(false);
+      await listenOn(this.#plain, host, plainPort, 'MLLP plain port (mllp.plainPort)');
+    }
+    for (const server of [this.#main, this.#plain]) server?.on('error', (err) => this.#log.error({ err }, 'MLLP server error'));
+    this.#log.info(
+      { tls: tls === undefined ? null : { port: main.port, clientCertRequired: tls.requestClientCert }, plainPort: this.plainAddress()?.port ?? null, allow: this.#options.allow ?? null },
+      'MLLP listening',
+    );
+    return main;
+  }
+
+  /** The address of `port` (TLS when `tls` is set). */
   address(): AddressInfo | null {
-    const address = this.#server.address();
-    return address !== null && typeof address === 'object' ? address : null;
+    return addressOf(this.#main);
+  }
+
+  /** The plain listener beside the TLS one (`plainPort`), when there is one. */
+  plainAddress(): AddressInfo | null {
+    return addressOf(this.#plain);
   }
 
   /** Stops accepting, lets received frames be answered, ends every socket; destroys stragglers. */
@@ -93,9 +139,10 @@ export class MllpServer {
 
   async #shutDown(): Promise<void> {
     // The callback also runs, with ERR_SERVER_NOT_RUNNING, when listen() never succeeded.
-    const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const serversClosed = [this.#main, this.#plain].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve())));
     const connections = [...this.#connections];
     this.#log.info({ connections: connections.length, drainTimeoutMs: this.#options.drainTimeoutMs }, 'MLLP server closing');
+    this.#tls?.destroyPending();
     for (const connection of connections) connection.drain();
     const forceTimer = setTimeout(() => {
       this.#log.warn({ connections: this.#connections.size }, 'MLLP drain timeout; destroying remaining connections');
@@ -103,49 +150,68 @@ export class MllpServer {
     }, this.#options.drainTimeoutMs);
     try {
       await Promise.all(connections.map((connection) => connection.closed));
-      await serverClosed;
+      await Promise.all(serversClosed);
     } finally {
       clearTimeout(forceTimer);
     }
     this.#log.info('MLLP server closed');
   }
 
-  #accept(socket: Socket): void {
+  #createListener(tls: boolean): Server {
+    return createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket, tls));
+  }
+
+  /** Runs synchronously at accept: a refused peer is closed before any byte (or handshake) is read. */
+  #accept(socket: Socket, tls: boolean): void {
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
-    const remote = `${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`;
-    if (this.#closing !== undefined || this.#connections.size >= this.#options.maxConnections) {
-      this.#counters.connectionsRefused++;
-      const why = this.#closing !== undefined ? 'shutting down' : 'maxConnections reached';
-      this.#log.warn({ remote, open: this.#connections.size, maxConnections: this.#options.maxConnections }, `MLLP connection refused: ${why}`);
+    const peer: Peer = { remoteAddress, remotePort, remote: formatRemote(remoteAddress, remotePort) };
+    if (!this.#allowed(remoteAddress)) {
+      this.#counters.connectionsDenied++;
+      this.#log.warn({ remote: peer.remote, tls }, 'MLLP connection denied: address not in mllp.allow');
       socket.destroy();
       return;
     }
+    const open = this.#connections.size + (this.#tls?.pending ?? 0);
+    if (this.#closing !== undefined || open >= this.#options.maxConnections) {
+      this.#counters.connectionsRefused++;
+      const why = this.#closing !== undefined ? 'shutting down' : 'maxConnections reached';
+      this.#log.warn({ remote: peer.remote, open, maxConnections: this.#options.maxConnections }, `MLLP connection refused: ${why}`);
+      socket.destroy();
+      return;
+    }
+    if (tls && this.#tls) this.#tls.admit(socket, peer.remote);
+    else this.#open(socket, peer, null);
+  }
+
+  readonly #onSecure = (socket: Socket, subject: string | null): void => {
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    const remotePort = socket.remotePort ?? 0;
+    if (this.#closing !== undefined) {
+      socket.destroy(); // completed its handshake after shutdown began: nothing was received yet
+      return;
+    }
+    this.#open(socket, { remoteAddress, remotePort, remote: formatRemote(remoteAddress, remotePort) }, subject);
+  };
+
+  #open(socket: Socket, peer: Peer, tlsClientSubject: string | null): void {
     const connectionId = this.#nextConnectionId++;
     this.#counters.connectionsOpened++;
+    const bindings = tlsClientSubject === null ? { conn: connectionId, remote: peer.remote } : { conn: connectionId, remote: peer.remote, tlsClientSubject };
     const connection = openConnection({
       socket,
-      source: { remoteAddress, remotePort, connectionId },
+      source: { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort, connectionId, tlsClientSubject },
       options: this.#options,
       handler: this.#handler,
       counters: this.#counters,
-      log: this.#log.child({ conn: connectionId, remote }),
+      log: this.#log.child(bindings),
     });
     this.#connections.add(connection);
     socket.once('close', () => this.#connections.delete(connection));
   }
 }
 
-function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  const where = `MLLP port ${port} on ${host}`;
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return new Error(`${where} is already in use`, { cause: err });
-    case 'EACCES':
-      return new Error(`${where} needs privileges this process does not have (EACCES)`, { cause: err });
-    case 'EADDRNOTAVAIL':
-      return new Error(`${where}: ${host} is not an address of this machine`, { cause: err });
-    default:
-      return new Error(`${where} could not be opened: ${err.message}`, { cause: err });
-  }
+function addressOf(server: Server | null): AddressInfo | null {
+  const address = server?.address();
+  return address !== null && typeof address === 'object' ? address : null;
 }
