@@ -12,7 +12,7 @@ const io = {
   err: (line: string) => process.stderr.write(`${line}\n`),
 };
 
-const usage = 'usage: hl7v2-listener start | send <files...> [--host H] [--port P] | secure encrypt|decrypt <value> | health';
+const usage = 'usage: hl7v2-listener start | send <files...> [--host H] [--port P] | secure encrypt|decrypt <value> | secure new-api-key <name> | health';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

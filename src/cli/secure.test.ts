@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { httpsSchema } from '../config/schema.ts';
 import { runSecure } from './secure.ts';
 
 const KEY = 'cli-test-key-7d2';
@@ -48,5 +51,45 @@ describe('runSecure', () => {
     for (const hidden of [SECRET, 'p@ss', 'w0rd', cipher.slice(2, 14), 'wrong-key']) {
       expect(result.err).not.toContain(hidden);
     }
+  });
+});
+
+describe('runSecure new-api-key', () => {
+  it('prints a fresh key once and an https.apiKeys entry holding its SHA-256, without HL7_KEY', () => {
+    const result = run(['new-api-key', 'ehr-cloud'], {});
+    expect(result.code).toBe(0);
+    const key = /^ {2}(hl7k_[A-Za-z0-9_-]{43})$/m.exec(result.out)?.[1];
+    expect(key).toBeDefined();
+    const digest = createHash('sha256').update(key ?? '').digest('hex');
+    expect(result.out).toContain(`  - name: ehr-cloud\n    sha256: ${digest}\n    roles: [ingest]`);
+    expect(result.out.split(key ?? '').length - 1).toBe(1);
+    // The entry is valid configuration as printed.
+    const entry = load(result.out.slice(result.out.indexOf('  - name:')).split('\nThe sender')[0] ?? '');
+    expect(httpsSchema.parse({ apiKeys: entry }).apiKeys).toEqual([{ name: 'ehr-cloud', sha256: digest, roles: ['ingest'] }]);
+  });
+
+  it('makes a different key every time', () => {
+    expect(run(['new-api-key', 'a']).out).not.toBe(run(['new-api-key', 'a']).out);
+  });
+
+  it.each([
+    [['--roles', 'ingest,read'], '[ingest, read]'],
+    [['--roles=read'], '[read]'],
+  ])('takes roles %j', (options, printed) => {
+    const result = run(['new-api-key', 'dash', ...options]);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`roles: ${printed}`);
+  });
+
+  it.each([
+    ['no name', []],
+    ['a name YAML would misread', ['ehr: cloud']],
+    ['an unknown role', ['ehr', '--roles', 'admin']],
+    ['an empty role list', ['ehr', '--roles', '']],
+    ['a stray argument', ['ehr', 'extra']],
+  ])('refuses %s with exit 1', (_name, rest) => {
+    const result = run(['new-api-key', ...rest]);
+    expect(result).toMatchObject({ code: 1, out: '' });
+    expect(result.err).toContain('usage: npm run secure -- new-api-key');
   });
 });

@@ -51,6 +51,11 @@ function lookUp(value: string): Charset | undefined {
   return charsets.get(value) ?? charsets.get(normalize(value));
 }
 
+/** The canonical name for a label (MSH-18 or IANA, e.g. an HTTP charset), or null when unsupported. */
+export function canonicalCharset(label: string): string | null {
+  return lookUp(label)?.name ?? null;
+}
+
 /**
  * MSH-18, first repetition, trimmed; '' when absent. MSH is ASCII in practice, so the bytes up to
  * the first CR or LF are read as latin1 (UTF-16 is recognised by the zero bytes around `MSH`).

@@ -8,12 +8,16 @@ import { createLogger } from '../../src/log.ts';
 // Builds the service exactly as production does (createApp), on port 0, with logs captured in
 // memory so tests can assert on them (and on what they must never contain).
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = { [K in keyof T]?: DeepPartialValue<T[K]> };
+/** Distributes over unions, so `https.tls` (an object or false) is partial too. */
+type DeepPartialValue<V> = V extends readonly (infer E)[] ? DeepPartialValue<E>[] : V extends object ? DeepPartial<V> : V;
 
 export type TestApp = {
   app: App;
   config: Config;
   port: number;
+  /** The HTTP(S) door's port, when the test enabled it (`https: { enabled: true, tls: ... }`). */
+  httpsPort: number | null;
   logs: string[];
   close(): Promise<void>;
 };
@@ -24,20 +28,25 @@ export async function startTestApp(db: DbConfig | 'sqlite', overrides: DeepParti
   const config = configSchema.parse({
     ...overrides,
     mllp: { host: '127.0.0.1', port: 0, ...overrides.mllp },
-    https: { enabled: false },
+    // Off unless the test turns it on; on, it binds 127.0.0.1 on a free port unless told otherwise.
+    https: overrides.https?.enabled === true ? { host: '127.0.0.1', port: 0, ...overrides.https } : { enabled: false },
     db: { ...dbConfig, ...overrides.db },
     log: { level: 'debug' },
   });
   const logs: string[] = [];
   const log = createLogger(config.log, { write: (line: string) => void logs.push(line) });
   const app = createApp(config, log);
-  const bound = await app.start();
+  const bound = await app.start().catch((err: unknown) => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    throw err;
+  });
   const port = bound.mllp?.port;
   if (port === undefined) throw new Error('MLLP did not bind');
   return {
     app,
     config,
     port,
+    httpsPort: bound.https?.port ?? null,
     logs,
     async close() {
       await app.close();

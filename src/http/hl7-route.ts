@@ -1,0 +1,107 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { describeError } from '../hl7/errors.ts';
+import type { Ingest, IngestOutcome } from '../ingest/outcome.ts';
+import { peerCertSubject } from './auth.ts';
+import { formatHl7ContentType, hl7MediaTypes, parseHl7ContentType } from './content-type.ts';
+import { sendProblem } from './problem.ts';
+import { problemJsonSchema, zodValidated } from './routes/route-schema.ts';
+
+// POST /hl7: one HL7 v2 message as the body, the ACK as the answer, through the same ingest as
+// MLLP. The status follows the cause (decisions.md, src/hl7/errors.ts); every answer ingest
+// produced carries the ACK, whatever MSH-15 says. 413 and 415 are problem JSON: no ingest ran.
+
+export type Hl7RouteDeps = { ingest: Ingest; maxMessageBytes: number };
+
+/** How long a sender should wait before retransmitting when the store is down (503). */
+export const retryAfterSeconds = 30;
+
+/**
+ * 200 when accepted (or an exact retransmission); else the HTTP status of the deciding issue.
+ * A batch is 200 (each message's own ACK inside the envelope says how it went), or 503 when its
+ * transaction could not be committed.
+ */
+export function httpStatusOf(outcome: IngestOutcome): number {
+  if (outcome.result === 'batch') return outcome.batch?.storeUnavailable === true ? 503 : 200;
+  if (outcome.result === 'accepted' || outcome.result === 'duplicate') return 200;
+  const first = outcome.issues[0];
+  return first === undefined ? 500 : describeError(first.code).httpStatus;
+}
+
+export const hl7Routes: FastifyPluginAsync<Hl7RouteDeps> = async (app, deps) => {
+  // Inside this plugin only: every body is read as bytes; the route itself decides what it takes
+  // (checked before the body is read), so the charset is applied once, by ingest.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/hl7',
+    {
+      config: { auth: 'ingest' },
+      bodyLimit: deps.maxMessageBytes,
+      onRequest: refuseOtherContentTypes,
+      ...zodValidated,
+      schema: documentation(deps.maxMessageBytes),
+    },
+    async (request, reply) => {
+      const type = parseHl7ContentType(request.headers['content-type']);
+      if (!type.ok) return sendProblem(reply, 415, 'Unsupported Media Type', type.reason);
+      const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const outcome = await deps.ingest(
+        { kind: 'message', bytes, charset: type.charset },
+        {
+          transport: 'https',
+          remoteAddress: request.socket.remoteAddress ?? null,
+          tlsClientSubject: peerCertSubject(request),
+          ackMode: 'always',
+        },
+      );
+      if (outcome.ack === null) {
+        request.log.error({ controlId: outcome.controlId }, 'ingest produced no ACK for an HTTP request');
+        return sendProblem(reply, 500, 'Internal Server Error');
+      }
+      const status = httpStatusOf(outcome);
+      if (status === 503) reply.header('retry-after', String(retryAfterSeconds));
+      // The statuses are those documented in the schema; typed loosely, the status is computed.
+      return (reply as FastifyReply)
+        .code(status)
+        .type(formatHl7ContentType(type.mediaType, outcome.charset))
+        .send(outcome.ack);
+    },
+  );
+};
+
+/** 415 before the body is read (and after the key was checked: the global hook runs first). */
+async function refuseOtherContentTypes(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const type = parseHl7ContentType(request.headers['content-type']);
+  return type.ok ? undefined : sendProblem(reply, 415, 'Unsupported Media Type', type.reason);
+}
+
+function documentation(maxMessageBytes: number) {
+  const ack = (description: string) => ({
+    description,
+    content: Object.fromEntries(hl7MediaTypes.map((t) => [t, { schema: { type: 'string' } }])),
+  });
+  return {
+    tags: ['hl7'],
+    summary: 'Send one HL7 v2 message (ER7); the answer is its ACK',
+    description:
+      `The body is the message (at most ${maxMessageBytes} bytes). The charset of Content-Type wins, then MSH-18, ` +
+      'then UTF-8. The answer is the ACK in the same media type, whatever MSH-15 says.',
+    consumes: [...hl7MediaTypes],
+    body: { type: 'string', description: 'An HL7 v2 message, segments separated by CR' },
+    response: {
+      200: ack('AA or CA: stored (or an exact retransmission of a stored message)'),
+      400: ack('AE/CE (content error) or AR (no readable MSH): not accepted'),
+      401: problemJsonSchema,
+      403: {
+        description: 'A key without the ingest role (problem JSON), or AR: the sender may not claim this MSH-3/MSH-4 (ACK)',
+        content: { ...ack('').content, ...problemJsonSchema.content },
+      },
+      409: ack('AE/CE: this MSH-10 was already received from this sender with other content'),
+      413: problemJsonSchema,
+      415: problemJsonSchema,
+      422: ack('AR/CR: message type, trigger event, version or processing id not accepted here'),
+      503: ack('AR/CR: the message could not be stored now; retransmit after Retry-After seconds'),
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCursor, describeIssue, encodeCursor, listQuerySchema, toFilter } from './messages-query.ts';
+
+describe('list query', () => {
+  it('defaults the limit to 50 and maps type/event to the store filter', () => {
+    const query = listQuerySchema.parse({ type: 'ADT', event: 'A01', patientId: 'P1' });
+    expect(toFilter(query, null)).toEqual({ messageType: 'ADT', triggerEvent: 'A01', patientId: 'P1', limit: 51 });
+  });
+
+  it('reads from/to as ISO 8601 dates or date-times', () => {
+    const query = listQuerySchema.parse({ from: '2024-05-01', to: '2024-05-01T12:00:00+02:00', limit: '500' });
+    expect(query.from?.toISOString()).toBe('2024-05-01T00:00:00.000Z');
+    expect(query.to?.toISOString()).toBe('2024-05-01T10:00:00.000Z');
+    expect(query.limit).toBe(500);
+  });
+
+  it.each([
+    [{ limit: '501' }, /^limit: /],
+    [{ limit: '0' }, /^limit: /],
+    [{ limit: 'ten' }, /^limit: /],
+    [{ limit: '2.5' }, /^limit: /],
+    [{ status: 'accepted' }, /^status: /],
+    [{ transport: 'ftp' }, /^transport: /],
+    [{ from: 'yesterday' }, /^from: expected an ISO 8601/],
+    [{ from: '2024-05-01T12:00:00' }, /^from: /],
+    [{ from: '2024-05-02', to: '2024-05-01' }, /^to: must be later than from/],
+    [{ controlId: '' }, /^controlId: /],
+    [{ controlID: 'X' }, /^controlID: unknown parameter/],
+    [{ type: ['ADT', 'ORU'] }, /^type: /],
+  ])('refuses %j naming the parameter', (input, detail) => {
+    const parsed = listQuerySchema.safeParse(input);
+    expect(parsed.success).toBe(false);
+    if (!parsed.success) expect(describeIssue(parsed.error)).toMatch(detail);
+  });
+});
+
+describe('cursor', () => {
+  const position = { receivedAt: new Date('2024-05-01T10:00:00.123Z'), id: 42 };
+
+  it('round-trips a position and is opaque (url-safe, no readable date)', () => {
+    const cursor = encodeCursor(position);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(cursor).not.toContain('2024');
+    expect(decodeCursor(cursor)).toEqual(position);
+  });
+
+  it.each([
+    ['garbage', 'not-a-cursor'],
+    ['empty after decoding', '____'],
+    ['a changed character', encodeCursor(position).replace(/^./, (c) => (c === 'M' ? 'N' : 'M'))],
+    ['truncated', encodeCursor(position).slice(0, -3)],
+    ['another spelling of the same bytes', `${encodeCursor(position)}=`],
+    ['the position alone, without its check', Buffer.from('2024-05-01T10:00:00.123Z_42').toString('base64url')],
+  ])('rejects %s', (_name, cursor) => {
+    expect(decodeCursor(cursor)).toBeNull();
+  });
+});

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { MessageFilter } from '../../store/store.ts';
+
+// The query string of GET /api/messages, declared once with zod: it validates requests and is
+// turned into the OpenAPI parameters (z.toJSONSchema). Unknown parameters are refused, so a typo
+// (`controlID`) is a 400 rather than a silent list of everything.
+
+export const defaultLimit = 50;
+export const maxLimit = 500;
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+
+const instant = z
+  .string()
+  .refine((value) => isoDateTime.safeParse(value).success || isoDate.safeParse(value).success, {
+    message: 'expected an ISO 8601 date or date-time with an offset, e.g. 2024-05-01 or 2024-05-01T12:00:00Z',
+  })
+  .transform((value) => new Date(value));
+
+const text = (description: string) => z.string().min(1).max(250).optional().describe(description);
+
+export const listQuerySchema = z
+  .object({
+    controlId: text('MSH-10, exact'),
+    sendingApplication: text('MSH-3, exact'),
+    sendingFacility: text('MSH-4, exact'),
+    type: text('MSH-9.1 message type, e.g. ADT'),
+    event: text('MSH-9.2 trigger event, e.g. A01'),
+    patientId: text('PID-3.1 of the first repetition, exact'),
+    status: z.enum(['received', 'rejected']).optional().describe('received (accepted) or rejected (refused)'),
+    transport: z.enum(['mllp', 'https']).optional(),
+    from: instant.optional().describe('received at or after (ISO 8601, inclusive)'),
+    to: instant.optional().describe('received before (ISO 8601, exclusive)'),
+    limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe(`page size, at most ${maxLimit}`),
+    cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
+  })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    message: 'must be later than from',
+    path: ['to'],
+  });
+
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export const idParamsSchema = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
+
+export const detailQuerySchema = z
+  .object({ format: z.enum(['json', 'raw']).default('json').describe('raw: the exact stored bytes') })
+  .strict();
+
+/** The first problem as `parameter: reason`; zod messages name the rule, never the value sent. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid query';
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown parameter`;
+  const name = issue.path.map(String).join('.');
+  return name === '' ? issue.message : `${name}: ${issue.message}`;
+}
+
+export type Position = { receivedAt: Date; id: number };
+
+// A cursor is opaque to clients: base64url of a check value and `<receivedAt ISO>_<id>`, the
+// keyset position of a row. The check (a truncated SHA-256 of the position) lets a changed or
+// truncated cursor be refused (400) instead of silently paging from a wrong position. It is not a
+// secret: a forged cursor could only select rows the caller may read anyway.
+const checkBytes = 6;
+
+function checkOf(text: string): Buffer {
+  return createHash('sha256').update(`cursor:${text}`).digest().subarray(0, checkBytes);
+}
+
+export function encodeCursor(position: Position): string {
+  const text = `${position.receivedAt.toISOString()}_${position.id}`;
+  return Buffer.concat([checkOf(text), Buffer.from(text, 'latin1')]).toString('base64url');
+}
+
+/** null for anything this service did not produce (tampered, truncated, or not a cursor at all). */
+export function decodeCursor(cursor: string): Position | null {
+  const bytes = Buffer.from(cursor, 'base64url');
+  const text = bytes.subarray(checkBytes).toString('latin1');
+  if (bytes.length <= checkBytes || !checkOf(text).equals(bytes.subarray(0, checkBytes))) return null;
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([1-9]\d{0,15})$/.exec(text);
+  if (match === null) return null;
+  const receivedAt = new Date(match[1] ?? '');
+  const id = Number(match[2]);
+  if (Number.isNaN(receivedAt.getTime()) || !Number.isSafeInteger(id)) return null;
+  const position = { receivedAt, id };
+  // Only the exact text we would have produced: base64url admits other spellings of the same bytes.
+  return encodeCursor(position) === cursor ? position : null;
+}
+
+/** The store filter for one page; one row more than the page tells whether another page follows. */
+export function toFilter(query: ListQuery, after: Position | null): MessageFilter {
+  const filter: MessageFilter = {
+    controlId: query.controlId,
+    sendingApplication: query.sendingApplication,
+    sendingFacility: query.sendingFacility,
+    messageType: query.type,
+    triggerEvent: query.event,
+    patientId: query.patientId,
+    status: query.status,
+    transport: query.transport,
+    from: query.from,
+    to: query.to,
+    limit: query.limit + 1,
+  };
+  if (after !== null) filter.after = after;
+  // Absent keys, not `undefined` values: a store may check `key in filter`.
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,148 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createLabeler, type AcceptedTypes } from './labels.ts';
+import {
+  defineScrapeTimeMetrics,
+  type MetricsTransport,
+  type MllpTotals,
+  type RetentionTotals,
+  type ScrapeSources,
+} from './scrape-time.ts';
+
+// Prometheus metrics of one app. A Registry per app, never prom-client's global one, so several
+// apps (tests) can live in one process. Labels carry no PHI: transport, message type and trigger
+// event bounded to the configured ones, ACK code, result.
+
+/** What an ingest call concluded; IngestOutcome satisfies it. */
+export type ObservedOutcome = {
+  ackCode: string | null;
+  result: 'accepted' | 'duplicate' | 'error' | 'reject';
+  stored: boolean;
+  messageType: string | null;
+  triggerEvent?: string | null;
+};
+
+export type { MetricsTransport, MllpTotals, RetentionTotals } from './scrape-time.ts';
+
+export type MetricsOptions = { acceptedTypes?: AcceptedTypes };
+
+export type Metrics = {
+  readonly registry: Registry;
+  /** One message answered (or not) by ingest, `seconds` from receipt to the ACK being ready. */
+  observeIngest(transport: MetricsTransport, outcome: ObservedOutcome, seconds: number): void;
+  /** One store write (a commit), successful or not. */
+  observeCommit(seconds: number, ok?: boolean): void;
+  /** Counts a message as in flight until the returned function is called. */
+  startMessage(transport: MetricsTransport): () => void;
+  /** Read at scrape time: the number of open connections of a door. */
+  watchOpenConnections(transport: MetricsTransport, read: () => number | Promise<number>): void;
+  /** Read at scrape time: the MLLP server's totals (framing errors, connections). */
+  watchMllp(read: () => MllpTotals | null): void;
+  /** Read at scrape time: the retention job's totals (rows deleted, passes). */
+  watchRetention(read: () => RetentionTotals | null): void;
+  render(): Promise<{ contentType: string; body: string }>;
+};
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const label = createLabeler(options.acceptedTypes ?? {});
+  const sources: ScrapeSources = { open: new Map(), mllp: () => null, retention: () => null };
+  const m = { ...defineMessageMetrics(registry), ...defineTimings(registry) };
+  defineScrapeTimeMetrics(registry, sources);
+
+  return {
+    registry,
+    observeIngest(transport, outcome, seconds) {
+      const ackCode = outcome.ackCode ?? 'none';
+      const { type, event } = label(outcome.messageType, outcome.triggerEvent ?? null);
+      m.messages.inc({ transport, type, event, ack_code: ackCode, result: outcome.result });
+      m.ackLatency.observe({ transport }, seconds);
+      if (outcome.result === 'duplicate') m.duplicates.inc({ transport });
+      if (outcome.result === 'error' || outcome.result === 'reject') m.refused.inc({ transport, ack_code: ackCode });
+      if (!outcome.stored && outcome.result !== 'duplicate') m.storeFailures.inc({ transport });
+    },
+    observeCommit(seconds, ok = true) {
+      m.commitLatency.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
+    },
+    startMessage(transport) {
+      m.inFlight.inc({ transport });
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        m.inFlight.dec({ transport });
+      };
+    },
+    watchOpenConnections(transport, read) {
+      sources.open.set(transport, read);
+    },
+    watchMllp(read) {
+      sources.mllp = read;
+    },
+    watchRetention(read) {
+      sources.retention = read;
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+function defineMessageMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    messages: new Counter({
+      name: 'hl7_messages_total',
+      help: 'Messages handled, by transport, message type, trigger event, ACK code (none: no ACK sent) and result',
+      labelNames: ['transport', 'type', 'event', 'ack_code', 'result'] as const,
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'hl7_duplicate_messages_total',
+      help: 'Exact retransmissions answered again without a second row',
+      labelNames: ['transport'] as const,
+      registers,
+    }),
+    refused: new Counter({
+      name: 'hl7_refused_messages_total',
+      help: 'Messages answered AE/AR (CE/CR), by transport and ACK code',
+      labelNames: ['transport', 'ack_code'] as const,
+      registers,
+    }),
+    storeFailures: new Counter({
+      name: 'hl7_store_failures_total',
+      help: 'Messages that could not be committed (answered AR 207 or a refused row lost)',
+      labelNames: ['transport'] as const,
+      registers,
+    }),
+  };
+}
+
+function defineTimings(registry: Registry) {
+  const registers = [registry];
+  const inFlight = new Gauge({
+    name: 'hl7_in_flight_messages',
+    help: 'Messages received and not yet answered',
+    labelNames: ['transport'] as const,
+    registers,
+  });
+  for (const transport of ['mllp', 'https'] as const) inFlight.set({ transport }, 0);
+  return {
+    inFlight,
+    ackLatency: new Histogram({
+      name: 'hl7_ack_latency_seconds',
+      help: 'Time from receiving a message to its ACK being ready (after the commit)',
+      labelNames: ['transport'] as const,
+      buckets: latencyBuckets,
+      registers,
+    }),
+    commitLatency: new Histogram({
+      name: 'hl7_store_commit_seconds',
+      help: 'Duration of store writes (insert and commit), by outcome',
+      labelNames: ['outcome'] as const,
+      buckets: latencyBuckets,
+      registers,
+    }),
+  };
+}
