@@ -1,17 +1,24 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { checkReadiness, type Readiness } from './http/health.ts';
+import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
+import { compileSenderRules } from './ingest/identity.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createIngestCounters, type Ingest, type IngestCounters } from './ingest/outcome.ts';
+import { instrumentIngest, instrumentStore } from './metrics/instrument.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMllpServer, type FrameHandler, type MllpServer } from './mllp/server.ts';
+import { RetentionJob } from './retention/job.ts';
+import { isRetentionEnabled } from './retention/policy.ts';
 import { createStore } from './store/create-store.ts';
 import type { Store } from './store/store.ts';
 
 // Composition root: the only module that wires folders together. Tests and production both
 // build the service through createApp.
 
-export type AppAddresses = { mllp: AddressInfo | null };
+export type AppAddresses = { mllp: AddressInfo | null; https: AddressInfo | null };
 
 export type App = {
   start(): Promise<AppAddresses>;
@@ -19,7 +26,14 @@ export type App = {
   addresses(): AppAddresses;
   readonly store: Store | null;
   readonly mllp: MllpServer | null;
+  /** The HTTP(S) door; null when https.enabled is false. */
+  readonly http: HttpServer | null;
   readonly counters: IngestCounters;
+  readonly metrics: Metrics;
+  /** The retention job; null when nothing can expire (retention.days and rejectedDays unset). */
+  readonly retention: RetentionJob | null;
+  /** Store reachable and every enabled door listening (GET /health/ready). */
+  readiness(): Promise<Readiness>;
 };
 
 export type AppOverrides = { clock?: () => Date; store?: Store };
@@ -27,17 +41,25 @@ export type AppOverrides = { clock?: () => Date; store?: Store };
 export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
   let store: Store | null = null;
   let mllp: MllpServer | null = null;
+  let http: HttpServer | null = null;
+  let retention: RetentionJob | null = null;
   let closing: Promise<void> | null = null;
   const counters = createIngestCounters();
+  const metrics = createMetrics({ acceptedTypes: config.hl7.acceptedTypes });
+  metrics.watchMllp(() => mllp?.counters ?? null);
+  metrics.watchOpenConnections('mllp', () => mllp?.openConnections ?? 0);
+  metrics.watchRetention(() => retention?.totals ?? null);
 
   async function start(): Promise<AppAddresses> {
-    store = overrides.store ?? (await createStore(config.db));
-    const ingest = createIngest({
+    // Instrumented: commit latency from the store, in-flight and ACK latency from ingest.
+    store = instrumentStore(overrides.store ?? (await createStore(config.db)), metrics);
+    const ingest = instrumentIngest(createIngest({
       store,
       counters,
       log: log.child({ component: 'ingest' }),
       clock: overrides.clock ?? (() => new Date()),
       newControlId: createControlIdGenerator(),
+      senders: compileSenderRules(config.senders),
       options: {
         rules: config.hl7,
         onConflict: config.hl7.duplicates.onConflict,
@@ -47,30 +69,45 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
         ackSendingApplication: config.hl7.ackSendingApplication,
         ackSendingFacility: config.hl7.ackSendingFacility,
       },
-    });
+    }), metrics);
     mllp = createMllpServer(config.mllp, mllpHandler(ingest), log.child({ component: 'mllp' }));
+    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness })) : null;
     try {
+      // Built first: wrong TLS files stop start-up before any port opens.
+      await http?.prepare();
       await mllp.listen();
+      await http?.listen();
     } catch (err) {
+      await http?.close();
+      await mllp.close();
       await store.close();
       throw err;
     }
+    retention = startRetention(config, store, log);
     const bound = addresses();
-    log.info({ mllp: formatAddress(bound.mllp), db: describeDb(config) }, 'hl7v2-listener started');
-    if (config.https.enabled) {
-      log.warn('https.enabled is true, but this version has no HTTPS door yet: only MLLP is listening');
-    }
+    log.info({ mllp: formatAddress(bound.mllp), https: formatAddress(bound.https), db: describeDb(config) }, 'hl7v2-listener started');
     return bound;
   }
 
-  function addresses(): AppAddresses {
-    return { mllp: mllp?.address() ?? null };
+  function readiness(): Promise<Readiness> {
+    return checkReadiness({
+      pingStore: () => (store === null ? Promise.reject(new Error('store not started')) : store.ping()),
+      mllpListening: () => mllp?.address() != null,
+      httpsListening: () => (config.https.enabled ? (http?.listening() ?? false) : null),
+      timeoutMs: config.db.queryTimeoutMs,
+    });
   }
 
-  /** Reverse order of start: stop accepting and drain MLLP, then end the store. Safe to call twice. */
+  function addresses(): AppAddresses {
+    return { mllp: mllp?.address() ?? null, https: http?.address() ?? null };
+  }
+
+  /** Reverse order of start: HTTP finishes its requests, MLLP drains, then the store ends. Safe to call twice. */
   function close(): Promise<void> {
     closing ??= (async () => {
+      await http?.close();
       await mllp?.close();
+      await retention?.stop();
       await store?.close();
       log.info({ ingest: { ...counters }, mllp: mllp ? { ...mllp.counters } : null }, 'hl7v2-listener stopped');
     })();
@@ -87,8 +124,30 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     get mllp() {
       return mllp;
     },
+    get http() {
+      return http;
+    },
+    get retention() {
+      return retention;
+    },
     counters,
+    metrics,
+    readiness,
   };
+}
+
+/** The HTTP door's slice of the config, with https.maxMessageBytes resolved, and what it serves. */
+function httpDeps(config: Config, parts: Omit<HttpDeps, 'config'>): HttpDeps {
+  const maxMessageBytes = config.https.maxMessageBytes ?? config.mllp.maxMessageBytes;
+  return { ...parts, config: { ...config.https, maxMessageBytes }, log: parts.log.child({ component: 'https' }) };
+}
+
+/** Started once the doors listen; runs only when something can expire (policy.ts). */
+function startRetention(config: Config, store: Store, log: Logger): RetentionJob | null {
+  if (!isRetentionEnabled(config.retention)) return null;
+  const job = new RetentionJob({ store, config: config.retention, log: log.child({ component: 'retention' }) });
+  job.start();
+  return job;
 }
 
 function mllpHandler(ingest: Ingest): FrameHandler {
@@ -101,6 +160,7 @@ function mllpHandler(ingest: Ingest): FrameHandler {
       transport: 'mllp',
       remoteAddress: source.remoteAddress,
       connectionId: source.connectionId,
+      tlsClientSubject: source.tlsClientSubject ?? null,
     });
     return { reply: outcome.ack };
   };

@@ -2,6 +2,7 @@ import { decodeMessage, readCharsetField } from './charset.ts';
 import { defaultDelimiters, readDelimiters, type Delimiters } from './delimiters.ts';
 import type { Issue } from './errors.ts';
 import { unescapeText } from './escape.ts';
+import { lineEnd, scanSegments, splitSegments } from './segments.ts';
 
 // The hot path: split only what the service needs (segments, MSH, PID-3), never a full parse.
 
@@ -38,8 +39,8 @@ export type ParsedMessage = {
   header: MessageHeader;
   /** The canonical name of the charset the bytes were decoded with. */
   charset: string;
-  /** Segment texts, separators and blank lines removed. */
-  segments: string[];
+  /** Segment texts, separators and blank lines removed. Built on first read (ingest never reads it). */
+  readonly segments: string[];
   /** Up to the field separator, at most 4 characters (enough to tell a malformed id). */
   segmentIds: string[];
   /** PID-3, first repetition, component 1, unescaped; null without PID or when empty. */
@@ -50,14 +51,16 @@ export type ParseResult =
   | { ok: true; message: ParsedMessage }
   | { ok: false; issue: Issue; header: Partial<MessageHeader> | null; charset: string };
 
-export type ParseOptions = { defaultCharset: string };
+/** `charset`: declared outside the message (HTTP Content-Type); wins over MSH-18 when set. */
+export type ParseOptions = { defaultCharset: string; charset?: string | undefined };
 
 export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult {
-  const { text, charset } = decodeMessage(bytes, readCharsetField(bytes), options.defaultCharset);
+  const declared = options.charset ?? readCharsetField(bytes);
+  const { text, charset } = decodeMessage(bytes, declared, options.defaultCharset);
   const startIssue = checkStart(text);
   if (startIssue !== null) return { ok: false, issue: startIssue, header: null, charset };
-  const segments = splitSegments(text);
-  const msh = segments[0] ?? '';
+  const mshStart = skipLineBreaks(text);
+  const msh = text.slice(mshStart, lineEnd(text, mshStart));
   const result = readDelimiters(msh);
   if (!result.ok) {
     const issue: Issue = {
@@ -73,49 +76,51 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
     return { ok: false, issue, header, charset };
   }
   const d = result.delimiters;
-  return {
-    ok: true,
-    message: {
-      header: readHeader(msh, d, result.encodingCharacters),
-      charset,
-      segments,
-      segmentIds: readSegmentIds(segments, d.field),
-      patientId: readPatientId(segments, d),
-    },
-  };
+  const scan = scanSegments(text, mshStart, d.field);
+  const header = readHeader(msh, d, result.encodingCharacters);
+  return { ok: true, message: new Parsed(header, charset, scan.ids, readPatientId(scan.pid, d), text) };
+}
+
+/**
+ * A class only so that `segments` can be a lazy getter on the prototype: ingest never reads it,
+ * and a getter closure per message cost more (in GC) than the split it saves.
+ */
+class Parsed implements ParsedMessage {
+  readonly #text: string;
+  #segments: string[] | undefined;
+
+  constructor(
+    readonly header: MessageHeader,
+    readonly charset: string,
+    readonly segmentIds: string[],
+    readonly patientId: string | null,
+    text: string,
+  ) {
+    this.#text = text;
+  }
+
+  get segments(): string[] {
+    return (this.#segments ??= splitSegments(this.#text));
+  }
+}
+
+/** Blank lines are ignored anywhere, before MSH too. */
+function skipLineBreaks(text: string): number {
+  let start = 0;
+  while (text.charCodeAt(start) === 0x0d || text.charCodeAt(start) === 0x0a) start++;
+  return start;
 }
 
 function checkStart(text: string): Issue | null {
-  // Blank lines are ignored anywhere, before MSH too; anything else before MSH is refused.
-  let start = 0;
-  while (text.charAt(start) === '\r' || text.charAt(start) === '\n') start++;
+  // Anything but blank lines before MSH is refused.
+  const start = skipLineBreaks(text);
   if (text.startsWith('MSH', start)) return null;
   const location = { segment: 'MSH' };
   if (text.trim() === '') return { code: 'no-msh', location, message: 'the message is empty' };
   if (text.startsWith('FHS', start) || text.startsWith('BHS', start)) {
-    return { code: 'no-msh', location, message: 'batches (FHS/BHS) are not supported yet' };
+    return { code: 'no-msh', location, message: 'batches (FHS/BHS) are read as batches, not as one message' };
   }
   return { code: 'no-msh', location, message: 'the message does not begin with an MSH segment' };
-}
-
-/** CR is the HL7 separator; LF and CRLF (also mixed) are common in the field and accepted. */
-function splitSegments(text: string): string[] {
-  const lines = text.includes('\n') ? text.split(/\r\n|\r|\n/) : text.split('\r');
-  const segments: string[] = [];
-  for (const line of lines) {
-    if (line.length > 0 && (line.charCodeAt(0) > 0x20 || line.trim() !== '')) segments.push(line);
-  }
-  return segments;
-}
-
-function readSegmentIds(segments: string[], field: string): string[] {
-  const ids = new Array<string>(segments.length);
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i] ?? '';
-    const end = segment.indexOf(field);
-    ids[i] = segment.slice(0, Math.min(end === -1 ? segment.length : end, 4));
-  }
-  return ids;
 }
 
 // Plain functions rather than closures: this runs for every message (and tsx wraps closures).
@@ -164,17 +169,15 @@ function readHeader(msh: string, d: Delimiters, encodingCharacters: string): Mes
   };
 }
 
-function readPatientId(segments: string[], d: Delimiters): string | null {
-  for (const segment of segments) {
-    if (!segment.startsWith('PID') || segment.charAt(3) !== d.field) continue;
-    // PID-3 follows the third field separator.
-    let start = 3;
-    for (let n = 1; n < 3 && start !== -1; n++) start = segment.indexOf(d.field, start + 1);
-    if (start === -1) return null;
-    const pid3 = first(segment.slice(start + 1), d.field);
-    const value = unescapeText(first(first(pid3, d.repetition), d.component), d).trim();
-    // `""` is HL7's explicit null.
-    return value === '' || value === '""' ? null : value;
-  }
-  return null;
+/** `segment`: the first PID segment (`PID` + MSH-1), or null. */
+function readPatientId(segment: string | null, d: Delimiters): string | null {
+  if (segment === null) return null;
+  // PID-3 follows the third field separator.
+  let start = 3;
+  for (let n = 1; n < 3 && start !== -1; n++) start = segment.indexOf(d.field, start + 1);
+  if (start === -1) return null;
+  const pid3 = first(segment.slice(start + 1), d.field);
+  const value = unescapeText(first(first(pid3, d.repetition), d.component), d).trim();
+  // `""` is HL7's explicit null.
+  return value === '' || value === '""' ? null : value;
 }

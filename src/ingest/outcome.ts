@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ackCodeFor, buildAck, type AckCode } from '../hl7/ack.ts';
+import { ackCodeFor, buildAck, type AckCode, type AckMode } from '../hl7/ack.ts';
 import { encodeText } from '../hl7/charset.ts';
 import type { Issue } from '../hl7/errors.ts';
 import type { MessageHeader } from '../hl7/message.ts';
 import type { ValidationRules } from '../hl7/validate.ts';
 import type { Store } from '../store/store.ts';
+import type { SenderRules } from './identity.ts';
 
 // The shapes the ingest steps share, and how an outcome and its ACK are made.
 
@@ -15,6 +16,8 @@ export type IngestSource = {
   connectionId?: number;
   /** Subject of the peer's verified TLS client certificate, when there is one. */
   tlsClientSubject?: string | null;
+  /** Overrides hl7.ackMode for this door: HTTP passes 'always' (a request always gets an answer). */
+  ackMode?: AckMode;
 };
 
 export type IngestInput =
@@ -22,7 +25,15 @@ export type IngestInput =
   | { kind: 'message'; bytes: Buffer; charset?: string }
   | { kind: 'oversize'; head: Buffer; bytes: number };
 
-export type IngestResult = 'accepted' | 'duplicate' | 'error' | 'reject';
+/** 'batch': an FHS/BHS envelope answered with one ACK per message (see `IngestOutcome.batch`). */
+export type IngestResult = 'accepted' | 'duplicate' | 'error' | 'reject' | 'batch';
+
+/**
+ * Set when result is 'batch'. `messages`: one outcome per message, in envelope order (their ACKs
+ * are inside `ack`). `storeUnavailable`: the batch's transaction failed; every message that would
+ * have been accepted is answered AR 207 inside the envelope (HTTP: 503, as for a single message).
+ */
+export type BatchSummary = { batches: number; messages: IngestOutcome[]; storeUnavailable: boolean };
 
 export type IngestOutcome = {
   /** Encoded ACK payload (unframed), or null when the sender asked for no answer. */
@@ -34,6 +45,11 @@ export type IngestOutcome = {
   issues: Issue[];
   controlId: string | null;
   messageType: string | null;
+  /** The charset the message was decoded with and the ACK encoded in (the HTTP response's charset). */
+  charset?: string;
+  /** MSH-9.2, for metrics labels (optional so hand-made outcomes in tests stay valid). */
+  triggerEvent?: string | null;
+  batch?: BatchSummary;
 };
 
 export type IngestOptions = {
@@ -68,6 +84,8 @@ export type IngestDeps = {
   log: Logger;
   clock: () => Date;
   newControlId: () => string;
+  /** Identity rules (`senders`, src/ingest/identity.ts); absent: any peer may claim any MSH-3/MSH-4. */
+  senders?: SenderRules;
 };
 
 export type Ingest = (input: IngestInput, source: IngestSource) => Promise<IngestOutcome>;
@@ -117,6 +135,8 @@ export function outcomeOf(
     issues,
     controlId: orNull(verdict.header?.controlId),
     messageType: orNull(verdict.header?.messageType),
+    charset: verdict.charset,
+    triggerEvent: orNull(verdict.header?.triggerEvent),
   };
 }
 
@@ -126,8 +146,9 @@ export function storeErrorSummary(err: unknown): { type: string; message: string
   return { type: typeof err, message: 'non-error thrown' };
 }
 
+/** One-shot crypto.hash: no Hash object per call (two digests per message on the hot path). */
 export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 export function orNull(value: string | undefined): string | null {

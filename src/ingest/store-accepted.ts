@@ -27,7 +27,7 @@ export async function storeAccepted(deps: IngestDeps, base: NewMessage, verdict:
     if (deps.options.onConflict === 'reject') return await storeRefused(deps, base, verdict, [conflictIssue()]);
     const second = await deps.store.insertMessage({
       ...base,
-      dedupKey: sha256(`${key}\u001f${base.contentHash}`),
+      dedupKey: conflictKey(key, base.contentHash),
       ackCode: code,
       ack,
     });
@@ -50,7 +50,7 @@ function duplicate(deps: IngestDeps, verdict: Verdict): IngestOutcome {
   return outcomeOf(verdict, 'duplicate', again.code, again.ack, [], false);
 }
 
-function conflictIssue(): Issue {
+export function conflictIssue(): Issue {
   return {
     code: 'duplicate-control-id',
     location: { segment: 'MSH', sequence: 1, field: 10 },
@@ -58,6 +58,11 @@ function conflictIssue(): Issue {
   };
 }
 
-function dedupKey(row: NewMessage): string {
+export function dedupKey(row: NewMessage): string {
   return sha256([row.sendingApplication ?? '', row.sendingFacility ?? '', row.controlId ?? ''].join('\u001f'));
+}
+
+/** With `onConflict: accept`, a second content under the same MSH-10 is keyed by its content too. */
+export function conflictKey(key: string, contentHash: string): string {
+  return sha256(`${key}\u001f${contentHash}`);
 }

@@ -20,8 +20,7 @@ export async function storeRefused(
 ): Promise<IngestOutcome> {
   const result: IngestResult = resultOf(issues) === 'reject' ? 'reject' : 'error';
   const { code, ack } = answer(deps, verdict, result, issues);
-  // The column holds 1000 characters; the reasons name fields, never values.
-  const error = issues.map((i) => `${formatLocation(i.location)}: ${i.message}`).join('; ').slice(0, 1000);
+  const error = refusalText(issues);
   const row: NewMessage = { ...base, dedupKey: null, status: 'rejected', ackCode: code, ack, error };
   let stored = false;
   try {
@@ -34,3 +33,7 @@ export async function storeRefused(
   return outcomeOf(verdict, result, code, ack, issues, stored);
 }
 
+/** The `error` column: the reasons name fields, never values; the column holds 1000 characters. */
+export function refusalText(issues: Issue[]): string {
+  return issues.map((i) => `${formatLocation(i.location)}: ${i.message}`).join('; ').slice(0, 1000);
+}
