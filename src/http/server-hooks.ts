@@ -44,13 +44,18 @@ export function installErrorAnswers(app: FastifyInstance, maxMessageBytes: numbe
   });
 }
 
-/** One line per request: the route pattern, never the URL (query strings) or headers. */
+/**
+ * One line per request: the route pattern, never the URL (query strings) or headers. Successful
+ * health probes (a healthcheck every few seconds) go to debug so they do not drown the log.
+ */
 export function installRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    const route = routeOf(request);
+    const quiet = reply.statusCode === 200 && route.startsWith('/health/');
+    request.log[quiet ? 'debug' : 'info'](
       {
         method: request.method,
-        route: routeOf(request),
+        route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         keyName: request.principal === null || request.principal.via === 'anonymous' ? null : request.principal.name,

@@ -65,6 +65,8 @@ describe('createMetrics', () => {
     const totals: MllpTotals & { junkRuns: number } = {
       connectionsOpened: 5,
       connectionsRefused: 1,
+      connectionsDenied: 4,
+      tlsHandshakeFailures: 6,
       junkRuns: 2,
       oversizeFrames: 1,
       frameTimeouts: 0,
@@ -80,6 +82,8 @@ describe('createMetrics', () => {
     expect(sample(body, 'hl7_mllp_framing_errors_total', { kind: 'oversize' })).toBe(1);
     expect(sample(body, 'hl7_mllp_framing_errors_total', { kind: 'frame_timeout' })).toBe(0);
     expect(sample(body, 'hl7_mllp_connections_total', { outcome: 'refused' })).toBe(1);
+    expect(sample(body, 'hl7_mllp_connections_total', { outcome: 'denied' })).toBe(4);
+    expect(sample(body, 'hl7_mllp_connections_total', { outcome: 'tls_failed' })).toBe(6);
     totals.junkRuns = 4;
     open = 0;
     body = (await metrics.render()).body;

@@ -9,6 +9,8 @@ export type MetricsTransport = 'mllp' | 'https';
 export type MllpTotals = {
   readonly connectionsOpened: number;
   readonly connectionsRefused: number;
+  readonly connectionsDenied: number;
+  readonly tlsHandshakeFailures: number;
   readonly junkRuns: number;
   readonly oversizeFrames: number;
   readonly frameTimeouts: number;
@@ -57,7 +59,9 @@ export function defineScrapeTimeMetrics(registry: Registry, sources: ScrapeSourc
   });
   new Counter({
     name: 'hl7_mllp_connections_total',
-    help: 'MLLP connections accepted and refused at accept (cap reached, allow-list, shutting down)',
+    help:
+      'MLLP connections: accepted, refused at accept (cap reached, shutting down), denied (not in mllp.allow), ' +
+      'tls_failed (TLS handshake or client certificate refused)',
     labelNames: ['outcome'] as const,
     registers,
     collect() {
@@ -66,6 +70,8 @@ export function defineScrapeTimeMetrics(registry: Registry, sources: ScrapeSourc
       mirror(this, [
         [{ outcome: 'accepted' }, totals.connectionsOpened],
         [{ outcome: 'refused' }, totals.connectionsRefused],
+        [{ outcome: 'denied' }, totals.connectionsDenied],
+        [{ outcome: 'tls_failed' }, totals.tlsHandshakeFailures],
       ]);
     },
   });
