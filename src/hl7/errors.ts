@@ -52,7 +52,8 @@ export function describeError(code: ErrorCode): ErrorDescription {
     case 'unsupported-processing-id':
       return { hl7Code: 103, severity: 'reject', httpStatus: 422 };
     case 'duplicate-control-id':
-      return { hl7Code: 205, severity: 'error', httpStatus: 409 };
+      // An AE like any content error: the issue says 400 for AE/CE (not 409).
+      return { hl7Code: 205, severity: 'error', httpStatus: 400 };
     case 'message-too-large':
       return { hl7Code: 207, severity: 'reject', httpStatus: 413 };
     case 'store-unavailable':

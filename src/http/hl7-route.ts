@@ -91,13 +91,12 @@ function documentation(maxMessageBytes: number) {
     body: { type: 'string', description: 'An HL7 v2 message, segments separated by CR' },
     response: {
       200: ack('AA or CA: stored (or an exact retransmission of a stored message)'),
-      400: ack('AE/CE (content error) or AR (no readable MSH): not accepted'),
+      400: ack('AE/CE (content error, including an MSH-10 already received from this sender with other content) or AR (no readable MSH): not accepted'),
       401: problemJsonSchema,
       403: {
         description: 'A key without the ingest role (problem JSON), or AR: the sender may not claim this MSH-3/MSH-4 (ACK)',
         content: { ...ack('').content, ...problemJsonSchema.content },
       },
-      409: ack('AE/CE: this MSH-10 was already received from this sender with other content'),
       413: problemJsonSchema,
       415: problemJsonSchema,
       422: ack('AR/CR: message type, trigger event, version or processing id not accepted here'),

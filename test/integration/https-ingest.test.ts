@@ -107,11 +107,11 @@ describe(`POST /hl7 over HTTPS (${mariadb ? 'mariadb' : 'sqlite'})`, () => {
     expect(await rowsOf(id)).toHaveLength(1);
   });
 
-  it('answers the same MSH-10 with other content with 409 and AE (205)', async () => {
+  it('answers the same MSH-10 with other content with 400 and AE (205)', async () => {
     const id = fresh();
     expect((await post(buildMessage({ controlId: id, note: 'first' }))).status).toBe(200);
     const other = await post(buildMessage({ controlId: id, note: 'second' }));
-    expect(other.status).toBe(409);
+    expect(other.status).toBe(400);
     const ack = readAck(other.body);
     expect(ack.code).toBe('AE');
     expect(ack.err.join('\r')).toContain('205');
