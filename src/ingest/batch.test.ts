@@ -1,45 +1,11 @@
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { hl7Schema } from '../config/schema.ts';
-import { StoreUnavailableError, type NewMessage, type Store } from '../store/store.ts';
-import { createMemoryStore, type MemoryStore } from '../../test/support/memory-store.ts';
+import { StoreUnavailableError } from '../store/store.ts';
+import { setupIngest } from '../../test/support/ingest-harness.ts';
 import { buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
-import { createIngest } from './ingest.ts';
-import { createIngestCounters, type IngestOptions, type IngestOutcome } from './outcome.ts';
+import type { IngestOutcome } from './outcome.ts';
 
 // Batches through the one use case, on a store made of plain data: rows, answers, counters.
-
-const hl7 = hl7Schema.parse({});
-
-function setup(overrides: Partial<IngestOptions> = {}, wrap: (store: MemoryStore) => Store = (s) => s) {
-  const store = createMemoryStore();
-  const counters = createIngestCounters();
-  /** The rows of each insertMessages call (one call = one transaction). */
-  const transactions: NewMessage[][] = [];
-  const wrapped = wrap(store);
-  let n = 0;
-  const ingest = createIngest({
-    store: { ...wrapped, insertMessages: (rows) => (transactions.push([...rows]), wrapped.insertMessages(rows)) },
-    counters,
-    log: pino({ level: 'silent' }),
-    clock: () => new Date('2026-01-15T10:30:00.000Z'),
-    newControlId: () => `ACK${++n}`,
-    options: {
-      rules: hl7,
-      onConflict: 'reject',
-      ackMode: 'hl7',
-      defaultCharset: 'UTF-8',
-      maxMessageBytes: 1024 * 1024,
-      ackSendingApplication: 'LISTENER',
-      ackSendingFacility: '',
-      ...overrides,
-    },
-  });
-  const send = (text: string | Buffer) =>
-    ingest({ kind: 'message', bytes: Buffer.from(text) }, { transport: 'mllp', remoteAddress: '127.0.0.1' });
-  return { store, ingest, send, counters, transactions };
-}
 
 const BHS = (id = 'B1') => `BHS|^~\\&|SENDER|SFAC|LISTENER|HOSP|20260115103000||||${id}\r`;
 const batch = (...messages: string[]) => `${BHS()}${messages.join('')}BTS|${messages.length}\r`;
@@ -61,7 +27,7 @@ function readEnvelope(outcome: IngestOutcome) {
 
 describe('ingest: batches', () => {
   it('stores each message of a batch as its own row and answers one ACK per message inside the envelope', async () => {
-    const { store, send, counters } = setup();
+    const { store, send, counters } = setupIngest();
     const messages = [buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C2', type: 'ORM', event: 'O01' }), buildMessage({ controlId: 'C3', body: ['EVN|A01'] })];
     const outcome = await send(batch(...messages));
     expect(outcome).toMatchObject({ result: 'batch', ackCode: null, stored: true, controlId: 'B1', batch: { batches: 1, storeUnavailable: false } });
@@ -81,13 +47,13 @@ describe('ingest: batches', () => {
   });
 
   it('answers every message whatever MSH-15/MSH-16 ask (NE/NE gets its commit ACK)', async () => {
-    const { send } = setup();
+    const { send } = setupIngest();
     const outcome = await send(batch(buildMessage({ controlId: 'C1', msh15: 'NE', msh16: 'NE' }), buildMessage({ controlId: 'C2', msh15: 'AL' })));
     expect(readEnvelope(outcome).codes).toEqual(['CA C1', 'CA C2']);
   });
 
   it('answers a file of batches with the same envelope, counting ACKs per batch and batches per file', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     const outcome = await send(file(batch(buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C2' })), `${BHS('B2')}BTS|0\r`));
     const seen = readEnvelope(outcome);
     expect(seen.envelope).toEqual(['FHS|^~\\&', 'BHS|^~\\&', 'BTS|2', 'BHS|^~\\&', 'BTS|0', 'FTS|2']);
@@ -97,7 +63,7 @@ describe('ingest: batches', () => {
   });
 
   it('answers an empty batch with an empty envelope and stores nothing', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     const outcome = await send(`${BHS()}BTS|0\r`);
     expect(outcome).toMatchObject({ result: 'batch', stored: false, batch: { messages: [], storeUnavailable: false } });
     expect(readEnvelope(outcome).envelope).toEqual(['BHS|^~\\&', 'BTS|0']);
@@ -109,7 +75,7 @@ describe('ingest: batches', () => {
     ['wrong BTS-1', `${BHS('B7')}${buildMessage({ controlId: 'C1' })}BTS|2\r`, 'B7', '100'],
     ['bad BHS-2', `BHS|^~|A||||||||B7\r${buildMessage({ controlId: 'C1' })}BTS|1\r`, 'B7', '102'],
   ])('refuses a broken envelope (%s) with one AR addressed to BHS-11, stored as one refused row', async (_name, text, controlId, code) => {
-    const { store, send, counters } = setup();
+    const { store, send, counters } = setupIngest();
     const outcome = await send(text);
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', controlId, stored: true });
     expect(outcome.batch).toBeUndefined();
@@ -123,7 +89,7 @@ describe('ingest: batches', () => {
   });
 
   it('refuses an oversize batch with one AR 207 addressed to BHS-11', async () => {
-    const { ingest } = setup();
+    const { ingest } = setupIngest();
     const head = Buffer.from(`${BHS('B9')}${buildMessage({ controlId: 'C1' })}`);
     const outcome = await ingest({ kind: 'oversize', head, bytes: 5_000_000 }, { transport: 'mllp', remoteAddress: null });
     expect(readAck(outcome.ack as Buffer)).toMatchObject({ code: 'AR', controlId: 'B9' });
@@ -132,7 +98,7 @@ describe('ingest: batches', () => {
 
   describe('duplicates', () => {
     it('stores an exact copy inside the batch once and answers it as the first', async () => {
-      const { store, send, counters, transactions } = setup();
+      const { store, send, counters, transactions } = setupIngest();
       const outcome = await send(batch(buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C1' })));
       expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['accepted', 'duplicate']);
       // Settled before the store: one transaction, one row.
@@ -146,7 +112,7 @@ describe('ingest: batches', () => {
       ['reject', ['AA C1', 'AE C1'], [['received'], ['rejected']]],
       ['accept', ['AA C1', 'AA C1'], [['received'], ['received']]],
     ] as const)('onConflict %s: the same MSH-10 with other content inside the batch', async (onConflict, codes, statuses) => {
-      const { store, send, transactions } = setup({ onConflict });
+      const { store, send, transactions } = setupIngest({ onConflict });
       const outcome = await send(batch(buildMessage({ controlId: 'C1', note: 'one' }), buildMessage({ controlId: 'C1', note: 'two' })));
       expect(readEnvelope(outcome).codes).toEqual(codes);
       expect(transactions).toHaveLength(1);
@@ -155,7 +121,7 @@ describe('ingest: batches', () => {
     });
 
     it('answers a message already stored (same content) as before, without a second row', async () => {
-      const { store, send } = setup();
+      const { store, send } = setupIngest();
       await send(buildMessage({ controlId: 'C1' }));
       const outcome = await send(batch(buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C2' })));
       expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['duplicate', 'accepted']);
@@ -167,7 +133,7 @@ describe('ingest: batches', () => {
       ['reject', 'AE', ['received', 'received', 'rejected']],
       ['accept', 'AA', ['received', 'received', 'received']],
     ] as const)('onConflict %s: a stored MSH-10 with other content is settled by a second write', async (onConflict, code, statuses) => {
-      const { store, send } = setup({ onConflict });
+      const { store, send } = setupIngest({ onConflict });
       await send(buildMessage({ controlId: 'C1', note: 'one' }));
       const outcome = await send(batch(buildMessage({ controlId: 'C1', note: 'two' }), buildMessage({ controlId: 'C2' })));
       expect(readEnvelope(outcome).codes).toEqual([`${code} C1`, 'AA C2']);
@@ -175,7 +141,7 @@ describe('ingest: batches', () => {
     });
 
     it('dedups a single message against one stored from a batch', async () => {
-      const { store, send } = setup({ onConflict: 'accept' });
+      const { store, send } = setupIngest({ onConflict: 'accept' });
       await send(batch(buildMessage({ controlId: 'C1', note: 'one' }), buildMessage({ controlId: 'C1', note: 'two' })));
       expect(await send(buildMessage({ controlId: 'C1', note: 'two' }))).toMatchObject({ result: 'duplicate' });
       expect(store.rows).toHaveLength(2);
@@ -184,7 +150,7 @@ describe('ingest: batches', () => {
 
   describe('store failures', () => {
     it('answers AR 207 for every message it would have accepted, keeps the refusals, stores nothing', async () => {
-      const { store, send, counters } = setup();
+      const { store, send, counters } = setupIngest();
       store.failWith = new StoreUnavailableError('database did not answer within 5000 ms');
       const outcome = await send(batch(buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C2', type: 'ORM', event: 'O01' }), buildMessage({ controlId: 'C1' })));
       expect(outcome).toMatchObject({ result: 'batch', stored: false, batch: { storeUnavailable: true } });
@@ -201,7 +167,7 @@ describe('ingest: batches', () => {
 
     it('answers AR 207 for a conflict whose second write fails, after the batch itself committed', async () => {
       let calls = 0;
-      const { store, send } = setup({ onConflict: 'accept' }, (s) => ({
+      const { store, send } = setupIngest({ onConflict: 'accept' }, (s) => ({
         ...s,
         insertMessages: async (rows) => {
           calls += 1;

@@ -1,49 +1,14 @@
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { hl7Schema } from '../config/schema.ts';
 import { StoreUnavailableError } from '../store/store.ts';
-import { createMemoryStore, type MemoryStore } from '../../test/support/memory-store.ts';
+import { setupIngest } from '../../test/support/ingest-harness.ts';
 import { buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
-import { createIngest } from './ingest.ts';
-import { createIngestCounters, type IngestOptions } from './outcome.ts';
 
 // The use case with a store made of plain data: what is stored, and which ACK leaves, per case.
 
-function memoryStore(): MemoryStore {
-  return createMemoryStore();
-}
-
-const hl7 = hl7Schema.parse({});
-
-function setup(overrides: Partial<IngestOptions> = {}) {
-  const store = memoryStore();
-  const counters = createIngestCounters();
-  const ingest = createIngest({
-    store,
-    counters,
-    log: pino({ level: 'silent' }),
-    clock: () => new Date('2026-01-15T10:30:00.000Z'),
-    newControlId: () => 'ACK00001',
-    options: {
-      rules: hl7,
-      onConflict: 'reject',
-      ackMode: 'hl7',
-      defaultCharset: 'UTF-8',
-      maxMessageBytes: 1024 * 1024,
-      ackSendingApplication: 'LISTENER',
-      ackSendingFacility: '',
-      ...overrides,
-    },
-  });
-  const send = (text: string) =>
-    ingest({ kind: 'message', bytes: Buffer.from(text) }, { transport: 'mllp', remoteAddress: '127.0.0.1' });
-  return { store, ingest, send, counters };
-}
-
 describe('ingest', () => {
   it('stores an accepted message with its exact ACK before returning AA', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     const outcome = await send(buildMessage({ controlId: 'C1' }));
     expect(outcome).toMatchObject({ result: 'accepted', ackCode: 'AA', stored: true, controlId: 'C1' });
     expect(store.rows).toHaveLength(1);
@@ -53,7 +18,7 @@ describe('ingest', () => {
   });
 
   it('answers an exact retransmission with the same code and stores nothing more', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     await send(buildMessage({ controlId: 'C1' }));
     const again = await send(buildMessage({ controlId: 'C1' }));
     expect(again).toMatchObject({ result: 'duplicate', ackCode: 'AA', stored: false });
@@ -64,7 +29,7 @@ describe('ingest', () => {
     ['reject', 'error', 'AE', ['received', 'rejected']],
     ['accept', 'accepted', 'AA', ['received', 'received']],
   ] as const)('onConflict %s: same MSH-10, other content → %s (%s)', async (onConflict, result, code, statuses) => {
-    const { store, send } = setup({ onConflict });
+    const { store, send } = setupIngest({ onConflict });
     await send(buildMessage({ controlId: 'C1', note: 'one' }));
     const second = await send(buildMessage({ controlId: 'C1', note: 'two' }));
     expect(second).toMatchObject({ result, ackCode: code });
@@ -75,7 +40,7 @@ describe('ingest', () => {
   });
 
   it('answers AR 207 and stores nothing when the store is unavailable', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     store.failWith = new StoreUnavailableError('database did not answer within 5000 ms');
     const outcome = await send(buildMessage({ controlId: 'C1' }));
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false });
@@ -83,14 +48,14 @@ describe('ingest', () => {
   });
 
   it('still answers a refused message when it cannot be stored', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     store.failWith = new Error('boom');
     const outcome = await send(buildMessage({ controlId: 'C1', type: 'ORM', event: 'O01' }));
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false });
   });
 
   it('counts each kind of outcome, frames without a readable MSH included', async () => {
-    const { send, store, counters } = setup();
+    const { send, store, counters } = setupIngest();
     await send(buildMessage({ controlId: 'C1' }));
     await send(buildMessage({ controlId: 'C1' }));
     await send('PID|1||X\r');
@@ -100,7 +65,7 @@ describe('ingest', () => {
   });
 
   it('stores a refused message with the reason and no dedup key', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     const outcome = await send(buildMessage({ controlId: 'C1', type: 'ORM', event: 'O01' }));
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: true });
     expect(store.rows[0]).toMatchObject({ status: 'rejected', dedupKey: null, ackCode: 'AR' });
@@ -108,14 +73,14 @@ describe('ingest', () => {
   });
 
   it('stores without answering when MSH-15 and MSH-16 are NE', async () => {
-    const { store, send } = setup();
+    const { store, send } = setupIngest();
     const outcome = await send(buildMessage({ controlId: 'C1', msh15: 'NE', msh16: 'NE' }));
     expect(outcome).toMatchObject({ result: 'accepted', ack: null, ackCode: null, stored: true });
     expect(store.rows[0]).toMatchObject({ ackCode: null, ack: null });
   });
 
   it('answers an oversize frame AR from its head, keeping the head as the refused row', async () => {
-    const { store, ingest } = setup();
+    const { store, ingest } = setupIngest();
     const head = Buffer.from(buildMessage({ controlId: 'BIG' }));
     const outcome = await ingest({ kind: 'oversize', head, bytes: 20_000_000 }, { transport: 'mllp', remoteAddress: null });
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', controlId: 'BIG' });
@@ -123,7 +88,7 @@ describe('ingest', () => {
   });
 
   it('answers an oversize frame AR 207 for its size even when its head has no readable MSH', async () => {
-    const { ingest } = setup();
+    const { ingest } = setupIngest();
     const outcome = await ingest({ kind: 'oversize', head: Buffer.alloc(100, 0x41), bytes: 20_000_000 }, { transport: 'mllp', remoteAddress: null });
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR' });
     expect(outcome.issues.map((i) => i.code)).toEqual(['message-too-large']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../test/support/memory-store.ts';
+import { newRow } from '../../test/support/rows.ts';
 import type { Ingest, IngestOutcome } from '../ingest/outcome.ts';
-import type { NewMessage } from '../store/store.ts';
 import { instrumentIngest, instrumentStore } from './instrument.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -16,29 +16,7 @@ const outcome: IngestOutcome = {
   triggerEvent: 'A01',
 };
 
-const row: NewMessage = {
-  dedupKey: null,
-  controlId: 'C1',
-  sendingApplication: null,
-  sendingFacility: null,
-  receivingApplication: null,
-  receivingFacility: null,
-  messageType: 'ADT',
-  triggerEvent: 'A01',
-  version: '2.5',
-  patientId: null,
-  transport: 'mllp',
-  remoteAddress: null,
-  tlsClientSubject: null,
-  receivedAt: new Date(),
-  charset: 'UTF-8',
-  raw: Buffer.from('MSH|^~\\&'),
-  contentHash: 'x',
-  ackCode: null,
-  ack: null,
-  status: 'received',
-  error: null,
-};
+const row = newRow();
 
 function metricLine(body: string, prefix: string): string | undefined {
   return body.split('\n').find((line) => line.startsWith(prefix));

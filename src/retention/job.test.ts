@@ -1,8 +1,9 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retentionSchema, type RetentionConfig } from '../config/schema.ts';
-import { StoreUnavailableError, type ExpiryPolicy, type MessageStatus, type NewMessage, type Store } from '../store/store.ts';
+import { StoreUnavailableError, type ExpiryPolicy, type MessageStatus, type Store } from '../store/store.ts';
 import { createMemoryStore, type MemoryStore } from '../../test/support/memory-store.ts';
+import { agedRow } from '../../test/support/rows.ts';
 import { RetentionJob } from './job.ts';
 
 // The job on a store made of plain data, with a fixed clock; the scheduling cases with fake timers.
@@ -10,34 +11,8 @@ import { RetentionJob } from './job.ts';
 const DAY = 86_400_000;
 const now = new Date('2026-03-01T00:00:00.000Z');
 
-function row(status: MessageStatus, ageDays: number, controlId: string): NewMessage {
-  return {
-    dedupKey: status === 'received' ? controlId : null,
-    controlId,
-    sendingApplication: 'APP',
-    sendingFacility: 'FAC',
-    receivingApplication: null,
-    receivingFacility: null,
-    messageType: 'ADT',
-    triggerEvent: 'A01',
-    version: '2.5.1',
-    patientId: null,
-    transport: 'mllp',
-    remoteAddress: null,
-    tlsClientSubject: null,
-    receivedAt: new Date(now.getTime() - ageDays * DAY),
-    charset: 'UTF-8',
-    raw: Buffer.from('MSH|'),
-    contentHash: controlId,
-    ackCode: 'AA',
-    ack: null,
-    status,
-    error: null,
-  };
-}
-
 async function seed(store: MemoryStore, rows: [MessageStatus, number][]): Promise<void> {
-  await store.insertMessages(rows.map(([status, age], i) => row(status, age, `C${i}`)));
+  await store.insertMessages(rows.map(([status, age], i) => agedRow(status, age, `C${i}`, now)));
 }
 
 function setup(config: Partial<RetentionConfig>, store: Pick<Store, 'deleteExpired'> = createMemoryStore()) {

@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { newRow } from '../../test/support/rows.ts';
 import { insertParams, insertRowsSql, pushInsertParams, rowBytes, type SqlValue } from './message-sql.ts';
-import type { NewMessage } from './store.ts';
 
-const row: NewMessage = {
-  dedupKey: null,
-  controlId: 'C1',
-  sendingApplication: null,
-  sendingFacility: null,
-  receivingApplication: null,
-  receivingFacility: null,
-  messageType: null,
-  triggerEvent: null,
-  version: null,
-  patientId: null,
-  transport: 'https',
-  remoteAddress: null,
-  tlsClientSubject: null,
-  receivedAt: new Date('2024-01-01T00:00:00.000Z'),
-  charset: null,
-  raw: Buffer.from('x'),
-  contentHash: 'h',
-  ackCode: null,
-  ack: null,
-  status: 'rejected',
-  error: null,
-};
+const row = newRow();
 
 describe('message SQL', () => {
   it('cuts by code points, never splitting a surrogate pair', () => {

@@ -3,33 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRow } from '../../test/support/rows.ts';
 import { dbSchema } from '../config/schema.ts';
 import { createSqliteStore, openSqliteDatabase } from './sqlite.ts';
-import { StoreUnavailableError, type NewMessage } from './store.ts';
+import { StoreUnavailableError } from './store.ts';
 
-const row: NewMessage = {
-  dedupKey: 'a'.repeat(64),
-  controlId: 'MSG1',
-  sendingApplication: 'APP',
-  sendingFacility: 'FAC',
-  receivingApplication: null,
-  receivingFacility: null,
-  messageType: 'ADT',
-  triggerEvent: 'A01',
-  version: '2.5',
-  patientId: null,
-  transport: 'mllp',
-  remoteAddress: null,
-  tlsClientSubject: null,
-  receivedAt: new Date('2024-01-01T00:00:00.000Z'),
-  charset: null,
-  raw: Buffer.from('MSH|^~\\&|APP|FAC\r'),
-  contentHash: 'b'.repeat(64),
-  ackCode: 'AA',
-  ack: null,
-  status: 'received',
-  error: null,
-};
+const row = newRow({ controlId: 'MSG1' });
 
 describe('sqlite store', () => {
   let dir = '';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
-import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
 import { startApiApp, type ApiApp } from './api-setup.ts';
 
 // GET /health/live and /health/ready on the real service: readiness follows the database (cut
@@ -12,18 +12,16 @@ type ReadyBody = { status: string; checks: { store: string; mllp: string; https:
 const mariadb = await createTestDatabase('api_health');
 
 describe.skipIf(mariadb === null)('health probes (mariadb behind a proxy)', () => {
-  const db = mariadb as TestDatabase;
-  let proxy: TcpProxy;
+  let db: ProxiedDatabase;
   let t: ApiApp;
 
   beforeAll(async () => {
-    proxy = await createTcpProxy(db.config.host, db.config.port);
-    t = await startApiApp({ ...db.config, port: proxy.port, queryTimeoutMs: 1000, connectTimeoutMs: 500 });
+    db = await proxiedDatabase(mariadb as TestDatabase);
+    t = await startApiApp(db.config);
   });
   afterAll(async () => {
     await t?.stop();
-    await proxy?.close();
-    await db.drop();
+    await db?.close();
   });
 
   async function ready(): Promise<{ status: number; body: ReadyBody }> {
@@ -42,7 +40,7 @@ describe.skipIf(mariadb === null)('health probes (mariadb behind a proxy)', () =
   });
 
   it('turns not ready (503) when the database connection is cut, and ready again once it is back', async () => {
-    proxy.cut();
+    db.proxy.cut();
     const started = Date.now();
     expect(await ready()).toEqual({ status: 503, body: { status: 'not ready', checks: { store: 'down', mllp: 'up', https: 'up' } } });
     // Bounded by db.queryTimeoutMs: a probe never hangs.
@@ -55,7 +53,7 @@ describe.skipIf(mariadb === null)('health probes (mariadb behind a proxy)', () =
     expect(search.headers['retry-after']).toBe('30');
     expect(search.headers['content-type']).toMatch(/^application\/problem\+json/);
 
-    proxy.restore();
+    db.proxy.restore();
     let answer = await ready();
     // The pool reconnects by itself; a few probes may still meet a connection from before the cut.
     for (let attempt = 0; attempt < 20 && answer.status !== 200; attempt++) answer = await ready();

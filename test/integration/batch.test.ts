@@ -8,7 +8,7 @@ import { countReceivedRows } from '../support/db-rows.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
-import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
 
 // HL7 batches (FHS/BHS … BTS/FTS) over a real MLLP connection, one frame per batch, on both
 // engines: the answer envelope, one row per message, one transaction per batch.
@@ -151,34 +151,32 @@ describe.each(engines)('batches over MLLP (%s)', (_engine, db) => {
 });
 
 describe.skipIf(mariadb === null)('a batch when MariaDB is cut (mariadb)', () => {
-  const db = mariadb as TestDatabase;
-  let proxy: TcpProxy;
+  let db: ProxiedDatabase;
   let t: TestApp;
 
   beforeAll(async () => {
-    proxy = await createTcpProxy(db.config.host, db.config.port);
-    t = await startTestApp({ ...db.config, port: proxy.port, queryTimeoutMs: 1000, connectTimeoutMs: 500 });
+    db = await proxiedDatabase(mariadb as TestDatabase);
+    t = await startTestApp(db.config);
   });
   afterAll(async () => {
     await t?.close();
-    await proxy?.close();
-    await db.drop();
+    await db?.close();
   });
 
   it('answers AR 207 for every message and stores none of them; the resent batch is stored whole', async () => {
     const payload = batch('CUT-1', ...['CUT-A', 'CUT-B', 'CUT-C'].map((controlId) => buildMessage({ controlId })));
     const peer = await openRawPeer(t.port);
-    proxy.pause();
+    db.proxy.pause();
     peer.send(payload);
     // The batch's write is on the wire when the connection to the database is lost.
-    await proxy.waitForTraffic();
-    proxy.cut();
+    await db.proxy.waitForTraffic();
+    db.proxy.cut();
     const cut = readEnvelope(await peer.reply(1));
     expect(cut.acks).toEqual(['AR CUT-A', 'AR CUT-B', 'AR CUT-C']);
     expect(cut.errs.every((e) => e.includes('207'))).toBe(true);
     // Read straight from MariaDB: not one message of the batch was committed.
-    expect((await countReceivedRows(db.config, 'CUT-')).received.size).toBe(0);
-    proxy.restore();
+    expect((await countReceivedRows(db.direct, 'CUT-')).received.size).toBe(0);
+    db.proxy.restore();
     let acks: string[] = [];
     for (let attempt = 2; attempt < 22 && acks[0] !== 'AA CUT-A'; attempt++) {
       peer.send(payload);
@@ -186,7 +184,7 @@ describe.skipIf(mariadb === null)('a batch when MariaDB is cut (mariadb)', () =>
     }
     expect(acks).toEqual(['AA CUT-A', 'AA CUT-B', 'AA CUT-C']);
     peer.end();
-    const counts = await countReceivedRows(db.config, 'CUT-');
+    const counts = await countReceivedRows(db.direct, 'CUT-');
     expect([...counts.received].sort()).toEqual([
       ['CUT-A', 1],
       ['CUT-B', 1],

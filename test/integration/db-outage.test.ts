@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/app-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
-import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
 
 // The database lost mid-run: a TCP proxy between the service and MariaDB is cut (the shared
 // server is never stopped). Senders get AR (207) within a bounded time, the listener keeps
@@ -12,18 +12,16 @@ import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 const mariadb = await createTestDatabase('outage');
 
 describe.skipIf(mariadb === null)('database outage', () => {
-  const db = mariadb as TestDatabase;
-  let proxy: TcpProxy;
+  let db: ProxiedDatabase;
   let t: TestApp;
 
   beforeAll(async () => {
-    proxy = await createTcpProxy(db.config.host, db.config.port);
-    t = await startTestApp({ ...db.config, port: proxy.port, queryTimeoutMs: 1000, connectTimeoutMs: 500 });
+    db = await proxiedDatabase(mariadb as TestDatabase);
+    t = await startTestApp(db.config);
   });
   afterAll(async () => {
     await t?.close();
-    await proxy?.close();
-    await db.drop();
+    await db?.close();
   });
 
   it('answers AR 207 within a bounded time while the database is cut, then recovers', async () => {
@@ -31,7 +29,7 @@ describe.skipIf(mariadb === null)('database outage', () => {
     peer.send(buildMessage({ controlId: 'BEFORE-CUT' }));
     expect(readAck(await peer.reply(1)).code).toBe('AA');
 
-    proxy.cut();
+    db.proxy.cut();
     const started = Date.now();
     peer.send(buildMessage({ controlId: 'DURING-CUT' }));
     const nak = readAck(await peer.reply(2));
@@ -45,7 +43,7 @@ describe.skipIf(mariadb === null)('database outage', () => {
     other.send(buildMessage({ controlId: 'DURING-CUT-2' }));
     expect(readAck(await other.reply(1)).code).toBe('AR');
 
-    proxy.restore();
+    db.proxy.restore();
     // The sender retransmits the refused message; the pool reconnects by itself.
     let code = '';
     for (let attempt = 0; attempt < 20 && code !== 'AA'; attempt++) {

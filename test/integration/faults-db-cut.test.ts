@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/app-harness.ts';
 import { expectNothingLost, untilAaEverywhere } from '../support/fault-checks.ts';
 import { startLoad, type Answer } from '../support/fault-load.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
-import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
 
 // The database connection cut and restored while several senders keep sending (some pipelining):
 // nothing that got AA is lost, answers while it is down are AR 207 and come in bounded time, the
@@ -18,18 +18,16 @@ const connectTimeoutMs = 500;
 const answerBoundMs = queryTimeoutMs + connectTimeoutMs + 2_500;
 
 describe.skipIf(mariadb === null)('faults: database cut and restored under load', () => {
-  const db = mariadb as TestDatabase;
-  let proxy: TcpProxy;
+  let db: ProxiedDatabase;
   let t: TestApp;
 
   beforeAll(async () => {
-    proxy = await createTcpProxy(db.config.host, db.config.port);
-    t = await startTestApp({ ...db.config, port: proxy.port, queryTimeoutMs, connectTimeoutMs });
+    db = await proxiedDatabase(mariadb as TestDatabase, { queryTimeoutMs, connectTimeoutMs });
+    t = await startTestApp(db.config);
   });
   afterAll(async () => {
     await t?.close();
-    await proxy?.close();
-    await db.drop();
+    await db?.close();
   });
 
   // cut: connections reset (the server went away); stall: nothing answers any more (a dead host,
@@ -43,14 +41,14 @@ describe.skipIf(mariadb === null)('faults: database cut and restored under load'
     const count = (pick: (a: Answer) => boolean): number => run.answers.filter(pick).length;
 
     await run.until(() => count((a) => a.code === 'AA') >= 100, 20_000, 'AA before the fault');
-    if (fault === 'cut') proxy.cut();
-    else proxy.stall();
+    if (fault === 'cut') db.proxy.cut();
+    else db.proxy.stall();
     const cutAt = performance.now();
     await run.until(() => count((a) => a.sentAt > cutAt && a.code === 'AR') >= 16, 30_000, 'AR while down');
-    proxy.restore();
+    db.proxy.restore();
     const restoredAt = performance.now();
     await untilAaEverywhere(run, 4, restoredAt, 'AA on every connection after the restore');
     await run.stop();
-    await expectNothingLost(run, { db: db.config, port: t.port, prefix, answerBoundMs, minRefused: 16 });
+    await expectNothingLost(run, { db: db.direct, port: t.port, prefix, answerBoundMs, minRefused: 16 });
   }, 90_000);
 });

@@ -3,9 +3,9 @@ import { createApp, type App } from '../../src/app.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log.ts';
 import { createCountingStore, type CountingStore } from '../support/counting-store.ts';
-import { frame, waitUntil, within } from '../support/fault-load.ts';
+import { waitUntil, within } from '../support/fault-load.ts';
 import { buildMessage } from '../support/messages.ts';
-import { openRawPeer, readAck, type RawPeer } from '../support/mllp-raw.ts';
+import { frame, openRawPeer, readAck, type RawPeer } from '../support/mllp-raw.ts';
 
 // A sender that writes and writes but never reads its ACKs. Each unread ACK is memory somewhere:
 // once the kernel's socket buffers are full (about 26,000 ACKs on loopback, measured), the service

@@ -5,7 +5,7 @@ import { send } from '../support/https-client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { readAck } from '../support/mllp-raw.ts';
-import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
 import { createTestPki, type TestPki } from '../support/tls.ts';
 
 // The database cut (through a TCP proxy; the shared server is never stopped) while a sender posts
@@ -16,29 +16,24 @@ const KEY = 'hl7k_outage-key-a41c';
 const mariadb = await createTestDatabase('https_outage');
 
 describe.skipIf(mariadb === null)('POST /hl7 while the database is cut', () => {
-  const db = mariadb as TestDatabase;
-  let proxy: TcpProxy;
+  let db: ProxiedDatabase;
   let pki: TestPki;
   let t: TestApp;
 
   beforeAll(async () => {
     pki = createTestPki();
-    proxy = await createTcpProxy(db.config.host, db.config.port);
-    t = await startTestApp(
-      { ...db.config, port: proxy.port, queryTimeoutMs: 1000, connectTimeoutMs: 500 },
-      {
-        https: {
-          enabled: true,
-          tls: { keyFile: pki.server.keyFile, certFile: pki.server.certFile },
-          apiKeys: [{ name: 'ehr', sha256: createHash('sha256').update(KEY).digest('hex'), roles: ['ingest'] }],
-        },
+    db = await proxiedDatabase(mariadb as TestDatabase);
+    t = await startTestApp(db.config, {
+      https: {
+        enabled: true,
+        tls: { keyFile: pki.server.keyFile, certFile: pki.server.certFile },
+        apiKeys: [{ name: 'ehr', sha256: createHash('sha256').update(KEY).digest('hex'), roles: ['ingest'] }],
       },
-    );
+    });
   });
   afterAll(async () => {
     await t?.close();
-    await proxy?.close();
-    await db.drop();
+    await db?.close();
     pki?.cleanup();
   });
 
@@ -53,7 +48,7 @@ describe.skipIf(mariadb === null)('POST /hl7 while the database is cut', () => {
   it('answers 503 + Retry-After with the AR, then stores the retransmission once', async () => {
     expect((await post('BEFORE-CUT')).status).toBe(200);
 
-    proxy.cut();
+    db.proxy.cut();
     const started = Date.now();
     const answer = await post('DURING-CUT');
     expect(answer.status).toBe(503);
@@ -69,7 +64,7 @@ describe.skipIf(mariadb === null)('POST /hl7 while the database is cut', () => {
     expect(ready.status).toBe(503);
     expect((await send({ port: t.httpsPort ?? 0, ca: pki.ca, method: 'GET', path: '/health/live' })).status).toBe(200);
 
-    proxy.restore();
+    db.proxy.restore();
     let status = 0;
     for (let attempt = 0; attempt < 20 && status !== 200; attempt++) status = (await post('DURING-CUT')).status;
     expect(status).toBe(200);

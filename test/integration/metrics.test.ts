@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { readAck } from '../support/mllp-raw.ts';
-import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
 import { startApiApp, type ApiApp } from './api-setup.ts';
 
 // GET /metrics on the real service: the counters move with real traffic through both doors, and
@@ -22,18 +22,16 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 }
 
 describe(`GET /metrics (${mariadb ? 'mariadb behind a proxy' : 'sqlite'})`, () => {
-  let proxy: TcpProxy | null = null;
+  let db: ProxiedDatabase | null = null;
   let t: ApiApp;
 
   beforeAll(async () => {
-    proxy = mariadb ? await createTcpProxy(mariadb.config.host, mariadb.config.port) : null;
-    const db = mariadb && proxy ? { ...mariadb.config, port: proxy.port, queryTimeoutMs: 1000, connectTimeoutMs: 500 } : 'sqlite';
-    t = await startApiApp(db);
+    db = mariadb ? await proxiedDatabase(mariadb) : null;
+    t = await startApiApp(db?.config ?? 'sqlite');
   });
   afterAll(async () => {
     await t?.stop();
-    await proxy?.close();
-    await mariadb?.drop();
+    await db?.close();
   });
 
   async function scrape(): Promise<string> {
@@ -87,11 +85,11 @@ describe(`GET /metrics (${mariadb ? 'mariadb behind a proxy' : 'sqlite'})`, () =
 
   it.skipIf(mariadb === null)('shows a message in flight while its commit waits, and none after', async () => {
     const mllp = await t.openMllp();
-    proxy?.pause();
+    db?.proxy.pause();
     mllp.send(buildMessage({ controlId: 'SLOW-1' }));
-    await proxy?.waitForTraffic();
+    await db?.proxy.waitForTraffic();
     expect(sample(await scrape(), 'hl7_in_flight_messages', { transport: 'mllp' })).toBe(1);
-    proxy?.resume();
+    db?.proxy.resume();
     expect(readAck(await mllp.reply(1)).code).toBe('AA');
     expect(sample(await scrape(), 'hl7_in_flight_messages', { transport: 'mllp' })).toBe(0);
     mllp.end();
@@ -101,9 +99,9 @@ describe(`GET /metrics (${mariadb ? 'mariadb behind a proxy' : 'sqlite'})`, () =
     const before = await scrape();
     const failedBefore = sample(before, 'hl7_store_commit_seconds_count', { outcome: 'error' }) ?? 0;
     const mllp = await t.openMllp();
-    proxy?.cut();
+    db?.proxy.cut();
     expect((await mllp.sendAndRead(buildMessage({ controlId: 'CUT-1' }))).code).toBe('AR');
-    proxy?.restore();
+    db?.proxy.restore();
     const body = await scrape();
     expect(sample(body, 'hl7_store_failures_total', { transport: 'mllp' })).toBe(1);
     expect(sample(body, 'hl7_store_commit_seconds_count', { outcome: 'error' })).toBeGreaterThan(failedBefore);

@@ -8,7 +8,7 @@ import { extractPhi, scanForPhi, type PhiToken } from '../support/corpus-phi.ts'
 import { send } from '../support/https-client.ts';
 import { createTestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
-import { openRawPeer, readAck } from '../support/mllp-raw.ts';
+import { openRawPeer, readAck, type RawPeer } from '../support/mllp-raw.ts';
 import { connectTls, type TlsPeer } from '../support/mllp-tls-peer.ts';
 import { createTestPki } from '../support/tls.ts';
 
@@ -82,8 +82,8 @@ describe(`no PHI in the logs (${mariadb ? 'mariadb' : 'sqlite'}, log level debug
     peer.end();
   }
 
-  async function sendPlain(bytes: Buffer, raw: boolean): Promise<void> {
-    const peer = await openRawPeer(plainPort);
+  /** A binary file is written as is (no frame); any other is framed and exchanged. */
+  async function sendOver(peer: RawPeer | TlsPeer, bytes: Buffer, raw: boolean): Promise<void> {
     if (raw) {
       peer.write(bytes);
       peer.end();
@@ -94,17 +94,14 @@ describe(`no PHI in the logs (${mariadb ? 'mariadb' : 'sqlite'}, log level debug
     await peer.closed;
   }
 
+  async function sendPlain(bytes: Buffer, raw: boolean): Promise<void> {
+    await sendOver(await openRawPeer(plainPort), bytes, raw);
+  }
+
   async function sendTls(bytes: Buffer, raw: boolean): Promise<void> {
-    const peer: TlsPeer = connectTls(t.port, { ca: pki.ca, key: lab.key, cert: lab.cert });
+    const peer = connectTls(t.port, { ca: pki.ca, key: lab.key, cert: lab.cert });
     await peer.secure;
-    if (raw) {
-      peer.write(bytes);
-      peer.end();
-    } else {
-      peer.send(bytes);
-      await exchangeFramed(peer);
-    }
-    await peer.closed;
+    await sendOver(peer, bytes, raw);
   }
 
   it('runs every corpus file through plain MLLP, MLLP over TLS and HTTPS', async () => {

@@ -6,49 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbSchema, retentionSchema, type DbConfig } from '../../src/config/schema.ts';
 import { RetentionJob } from '../../src/retention/job.ts';
 import { createStore } from '../../src/store/create-store.ts';
-import type { ExpiryPolicy, MessageStatus, NewMessage, Store } from '../../src/store/store.ts';
+import type { ExpiryPolicy, Store } from '../../src/store/store.ts';
 import { startTestApp } from '../support/app-harness.ts';
 import { createTestDatabase } from '../support/mariadb.ts';
+import { agedRow } from '../support/rows.ts';
 
 // Retention on both engines: rows with an old received_at are written through the store, then the
 // job deletes exactly the expired ones, in chunks, and the app runs it when retention is configured.
 
-const DAY = 86_400_000;
 const now = new Date('2026-03-01T12:00:00.000Z');
-
-function row(status: MessageStatus, ageDays: number, controlId: string, base: Date): NewMessage {
-  const raw = Buffer.from(`MSH|^~\\&|APP|FAC|||20260101||ADT^A01|${controlId}|P|2.5.1\r`);
-  return {
-    dedupKey: status === 'received' ? `key-${controlId}` : null,
-    controlId,
-    sendingApplication: 'APP',
-    sendingFacility: 'FAC',
-    receivingApplication: null,
-    receivingFacility: null,
-    messageType: 'ADT',
-    triggerEvent: 'A01',
-    version: '2.5.1',
-    patientId: null,
-    transport: 'mllp',
-    remoteAddress: '127.0.0.1',
-    tlsClientSubject: null,
-    receivedAt: new Date(base.getTime() - ageDays * DAY),
-    charset: 'UTF-8',
-    raw,
-    contentHash: controlId,
-    ackCode: status === 'received' ? 'AA' : 'AE',
-    ack: null,
-    status,
-    error: status === 'rejected' ? 'MSH-7: test' : null,
-  };
-}
 
 // Accepted: 7 older than 30 days, 2 younger. Refused: 4 older than 7 days, 1 younger.
 const seedRows = (base: Date) => [
-  ...[90, 80, 70, 60, 50, 40, 31].map((age, i) => row('received', age, `OLD-ACC-${i}`, base)),
-  ...[29, 1].map((age, i) => row('received', age, `NEW-ACC-${i}`, base)),
-  ...[30, 20, 10, 8].map((age, i) => row('rejected', age, `OLD-REJ-${i}`, base)),
-  ...[6].map((age, i) => row('rejected', age, `NEW-REJ-${i}`, base)),
+  ...[90, 80, 70, 60, 50, 40, 31].map((age, i) => agedRow('received', age, `OLD-ACC-${i}`, base)),
+  ...[29, 1].map((age, i) => agedRow('received', age, `NEW-ACC-${i}`, base)),
+  ...[30, 20, 10, 8].map((age, i) => agedRow('rejected', age, `OLD-REJ-${i}`, base)),
+  ...[6].map((age, i) => agedRow('rejected', age, `NEW-REJ-${i}`, base)),
 ];
 const end = new Date('9999-01-01T00:00:00.000Z');
 

@@ -9,10 +9,10 @@ import { createSqliteStore } from '../../src/store/sqlite.ts';
 import { StoreUnavailableError, type NewMessage, type Store } from '../../src/store/store.ts';
 import { createMemoryStore } from '../support/memory-store.ts';
 import { createTestDatabase, describeMariaDb, type TestDatabase } from '../support/mariadb.ts';
+import { newRow, sha256 } from '../support/rows.ts';
 import { createTcpProxy, findClosedPort } from '../support/tcp-proxy.ts';
 import { mariaDbOnlyWrites } from './store-contract/mariadb-writes.ts';
 import { readContract } from './store-contract/read-contract.ts';
-import { newRow, sha256 } from './store-contract/rows.ts';
 import { upgradeMariaDb, upgradeSqlite } from './store-contract/upgrade.ts';
 import { writeContract } from './store-contract/write-contract.ts';
 

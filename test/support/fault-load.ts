@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { buildMessage } from './messages.ts';
-import { openRawPeer, readAck, type RawPeer } from './mllp-raw.ts';
+import { frame, openRawPeer, readAck, type RawPeer } from './mllp-raw.ts';
+
+export { frame }; // bench/soak-load.ts imports it from here
 
 // Continuous MLLP load for the fault tests: senders on kept-open connections, each writing `depth`
 // frames in one write (1 = stop-and-wait, as interface engines do; more = pipelining) with a unique
@@ -53,10 +55,6 @@ const kinds = [
 export function mixedMessage(controlId: string, n: number): Buffer {
   const kind = kinds[n % kinds.length] ?? kinds[0];
   return Buffer.from(buildMessage({ controlId, type: kind.type, event: kind.event, patientId: `PAT-${n % 97}` }));
-}
-
-export function frame(message: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([0x0b]), message, Buffer.from([0x1c, 0x0d])]);
 }
 
 /** Rejects after `ms` with `what` in the message; clears its timer either way. */

@@ -1,4 +1,5 @@
 import { connect, type TLSSocket } from 'node:tls';
+import { collectReplies, frame } from './mllp-raw.ts';
 
 // An MLLP peer over TLS (node:tls, nothing from src/), for the mutual-TLS tests: it records every
 // framed reply, whether the handshake completed, and the error that ended the connection.
@@ -22,18 +23,7 @@ export type TlsPeer = {
 
 export function connectTls(port: number, options: TlsPeerOptions): TlsPeer {
   const socket = connect({ host: options.host ?? '127.0.0.1', port, ca: options.ca, key: options.key, cert: options.cert });
-  const replies: Buffer[] = [];
-  const waiters = new Map<number, (b: Buffer) => void>();
-  let pending = Buffer.alloc(0);
   let error: NodeJS.ErrnoException | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    for (let end = pending.indexOf('\x1c\r'); end >= 0; end = pending.indexOf('\x1c\r')) {
-      replies.push(pending.subarray(pending.indexOf(0x0b) + 1, end));
-      pending = pending.subarray(end + 2);
-      waiters.get(replies.length)?.(replies[replies.length - 1] as Buffer);
-    }
-  });
   socket.on('error', (err: NodeJS.ErrnoException) => (error ??= err));
   const closed = new Promise<{ error: NodeJS.ErrnoException | undefined }>((resolve) => socket.once('close', () => resolve({ error })));
   const secure = new Promise<void>((resolve, reject) => {
@@ -44,22 +34,10 @@ export function connectTls(port: number, options: TlsPeerOptions): TlsPeer {
   return {
     socket,
     secure,
-    replies,
+    ...collectReplies(socket, closed, () => `; ${error?.code ?? 'no error'}`),
     closed,
     write: (bytes) => socket.write(bytes),
-    send: (message) => socket.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(message), Buffer.from([0x1c, 0x0d])])),
-    reply(n) {
-      const have = replies[n - 1];
-      if (have) return Promise.resolve(have);
-      return new Promise((resolve, reject) => {
-        waiters.set(n, resolve);
-        void closed.then(() => {
-          const late = replies[n - 1];
-          if (late) resolve(late);
-          else reject(new Error(`connection closed before reply ${n} (got ${replies.length}; ${error?.code ?? 'no error'})`));
-        });
-      });
-    },
+    send: (message) => socket.write(frame(message)),
     end: () => socket.end(),
   };
 }

@@ -5,8 +5,8 @@ import { createMariaDbStore, type MariaDbStoreOptions } from '../../../src/store
 import { insertParams, insertSql, rowBytes } from '../../../src/store/message-sql.ts';
 import { StoreUnavailableError, type NewMessage, type Store, type Transport } from '../../../src/store/store.ts';
 import type { TestDatabase } from '../../support/mariadb.ts';
+import { newRow, uniqueTag } from '../../support/rows.ts';
 import { createTcpProxy } from '../../support/tcp-proxy.ts';
-import { newRow, uniqueTag } from './rows.ts';
 
 // MariaDB-only write paths: a cut under a group in flight, deadlocks with another writer, ids when
 // rows go row by row or over several statements, and rows too big for max_allowed_packet.

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { ExpiryPolicy, MessageFilter, NewMessage, Store, StoredMessage } from '../../../src/store/store.ts';
 import { createMemoryStore } from '../../support/memory-store.ts';
-import { newRow, uniqueTag } from './rows.ts';
+import { newRow, uniqueTag } from '../../support/rows.ts';
 
 // Reads and retention. Rows are told apart by a tag in `remoteAddress`; each test isolates its rows by
 // MSH-10 or by a date range no other test uses, because tests share one table.

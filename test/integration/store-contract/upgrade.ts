@@ -7,9 +7,9 @@ import { createMariaDbStore } from '../../../src/store/mariadb.ts';
 import { createSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/mariadb.ts';
+import { newRow, sha256 } from '../../support/rows.ts';
 import { connectTo } from './mariadb-writes.ts';
 import { droppedIndexes, firstReleaseInsert, firstReleaseMariaDb, firstReleaseSqlite, upgradedIndexes } from './old-schemas.ts';
-import { newRow, sha256 } from './rows.ts';
 
 // A database created by the first release is brought up to date when the store starts, twice in a
 // row (the upgrade is idempotent), and its rows stay readable.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { InsertResult, NewMessage, Store, Transport } from '../../../src/store/store.ts';
 import { StoreUnavailableError } from '../../../src/store/store.ts';
-import { newRow, sha256, uniqueTag } from './rows.ts';
+import { newRow, sha256, uniqueTag } from '../../support/rows.ts';
 
 // Writes under load: group commit, dedup inside and across groups, batches all-or-nothing.
 // `store()` is the store under test; `open()` opens another one on the same database (another

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { NewMessage } from '../../../src/store/store.ts';
+import type { MessageStatus, NewMessage } from '../../src/store/store.ts';
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -7,7 +7,14 @@ const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 /** A fresh tag: tests share one table and find their own rows by it. */
 export const uniqueTag = (prefix = 'T'): string => `${prefix}-${randomBytes(6).toString('hex')}`;
 
-/** A row whose MSH-10 no other test uses, so tests can share one table. */
+/**
+ * Sample rows for store tests (unit and integration). `newRow` fills every column, with values that
+ * catch encoding slips (non-ASCII text, every byte value in the body); pass what a test is about:
+ *
+ *   const row = newRow({ transport: 'https', tlsClientSubject: null });
+ *
+ * Its MSH-10 and dedup key are fresh, so tests can share one table.
+ */
 export function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
   const controlId = uniqueTag('CTL');
   const raw = Buffer.concat([Buffer.from(`MSH|^~\\&|APP|FAC|||20240102||ADT^A01|${controlId}|P|2.5\r`), allBytes]);
@@ -40,4 +47,18 @@ export function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
 /** A row with a fresh dedup key (when it has one) and everything else of `row`. */
 export function withFreshKey(row: NewMessage): NewMessage {
   return { ...row, dedupKey: row.dedupKey === null ? null : sha256(uniqueTag('K')) };
+}
+
+const DAY_MS = 86_400_000;
+
+/** A row received `ageDays` before `now`, for retention: only accepted rows carry a dedup key. */
+export function agedRow(status: MessageStatus, ageDays: number, controlId: string, now: Date): NewMessage {
+  return newRow({
+    controlId,
+    status,
+    dedupKey: status === 'received' ? `key-${controlId}` : null,
+    ackCode: status === 'received' ? 'AA' : 'AE',
+    error: status === 'rejected' ? 'MSH-7: test' : null,
+    receivedAt: new Date(now.getTime() - ageDays * DAY_MS),
+  });
 }
