@@ -139,6 +139,14 @@ describe('loadConfig: invalid configurations', () => {
     ]);
   });
 
+  it('refuses an HTTP request timeout that would cut the answer of a slow store', () => {
+    const text = 'https: {tls: false, requestTimeoutMs: 10000}\ndb: {queryTimeoutMs: 5000, connectTimeoutMs: 3000}\n';
+    const result = loadConfig({ env: 'local', dir: configDir({ 'config-local.yaml': text }), key: KEY });
+    expect(result.ok ? [] : result.problems).toEqual([
+      { path: 'https.requestTimeoutMs', message: expect.stringMatching(/^must be more than 16500 ms/) },
+    ]);
+  });
+
   it('reports an unreadable HL7_KEY_FILE by path, not by content', () => {
     const result = loadConfig({ env: 'local', dir: configDir({ 'config-local.yaml': '' }), key: undefined, keyFile: '/nonexistent/key' });
     expect(result.ok ? [] : result.problems).toEqual([{ path: 'HL7_KEY_FILE', message: 'cannot read /nonexistent/key (ENOENT)' }]);

@@ -184,6 +184,19 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // An HTTP request that outlives requestTimeoutMs loses its socket, and with it the answer; the
+    // store's deadline (twice for a batch, which may need a second transaction) must come first so
+    // a slow store is answered 503 + AR, never a hang-up.
+    const storeDeadlineMs = 2 * (config.db.queryTimeoutMs + config.db.connectTimeoutMs) + 500;
+    if (config.https.enabled && config.https.requestTimeoutMs <= storeDeadlineMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['https', 'requestTimeoutMs'],
+        message:
+          `must be more than ${storeDeadlineMs} ms: 2 × (db.queryTimeoutMs + db.connectTimeoutMs) + 500, ` +
+          'so a slow store is answered 503 before the request times out',
+      });
+    }
     if (config.https.enabled && config.https.tls === undefined) {
       ctx.addIssue({
         code: 'custom',
