@@ -120,6 +120,8 @@ async function runAll(started: ServerProcess[], db: BenchDb): Promise<ScenarioRe
         results.push(result);
         const rate = result.report === null ? '-' : Math.round(result.report.answered / (result.report.windowMs / 1000));
         process.stderr.write(`  ${scenarioLabel(scenario)} / ${server.name}: ${rate}/s${result.failure ? ` (${result.failure})` : ''}\n`);
+        // The server's last words, when a scenario failed: a crash is otherwise only ECONNREFUSED.
+        if (result.failure !== null) process.stderr.write(`${server.output().slice(-3_000)}\n`);
       }
     }
   }

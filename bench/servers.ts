@@ -27,11 +27,12 @@ export type ServerProcess = {
   output(): string;
 };
 
-export type SpawnOptions = { cpuProfileDir?: string; maxInFlightPerConnection?: number };
+/** `root`: another checkout of the project to run the service from (A/B against an older tree). */
+export type SpawnOptions = { cpuProfileDir?: string; maxInFlightPerConnection?: number; root?: string };
 
 function nodeArgs(entry: string, args: string[], options: SpawnOptions): string[] {
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
-  return ['--expose-gc', ...profile, '--import', 'tsx', '--import', join(root, 'bench', 'heap-probe.ts'), join(root, entry), ...args];
+  return ['--expose-gc', ...profile, '--import', 'tsx', '--import', join(root, 'bench', 'heap-probe.ts'), join(options.root ?? root, entry), ...args];
 }
 
 async function startProcess(
@@ -43,7 +44,7 @@ async function startProcess(
   options: SpawnOptions,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, nodeArgs(entry, args, options), {
-    cwd: root,
+    cwd: options.root ?? root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -104,12 +104,12 @@ function checkRequiredSegments(message: ParsedMessage, rules: ValidationRules): 
   const eventKey = `${messageType}^${triggerEvent}`;
   const byEvent = triggerEvent === '' ? undefined : pick(rules.requiredSegments, eventKey);
   const required = byEvent ?? pick(rules.requiredSegments, messageType) ?? [];
+  // A few required ids against a short list: no Set, and the wording only when something is missing.
+  const absent = required.filter((segment) => !message.segmentIds.includes(segment));
+  if (absent.length === 0) return [];
   const scope = byEvent === undefined ? messageType : eventKey;
   const reason = /^[A-Za-z0-9._^-]{1,30}$/.test(scope) ? ` (required for ${scope})` : '';
-  const present = new Set(message.segmentIds);
-  return required
-    .filter((segment) => !present.has(segment))
-    .map((segment): Issue => ({ code: 'required-segment-missing', location: { segment }, message: `${segment} segment is missing${reason}` }));
+  return absent.map((segment): Issue => ({ code: 'required-segment-missing', location: { segment }, message: `${segment} segment is missing${reason}` }));
 }
 
 function pick(record: Record<string, string[]>, key: string): string[] | undefined {

@@ -44,34 +44,55 @@ export type Metrics = {
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+type MessageLabels = { transport: MetricsTransport; type: string; event: string; ack_code: string; result: string };
+
+/**
+ * The per-message counts, kept in plain numbers and handed to prom-client at scrape time (its
+ * `collect` hook): an `inc()` with labels sorts and hashes them on every call, a few µs per message
+ * on the hot path. The label sets are bounded (labels.ts), so is this map.
+ */
+type HotCounts = { messages: Map<string, { labels: MessageLabels; n: number }>; inFlight: Record<MetricsTransport, number> };
+
+// Shared label objects: prom-client keeps a reference to the first one it sees, never changes it.
+const transportLabels = { mllp: { transport: 'mllp' }, https: { transport: 'https' } } as const;
+const outcomeLabels = { ok: { outcome: 'ok' }, error: { outcome: 'error' } } as const;
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const label = createLabeler(options.acceptedTypes ?? {});
   const sources: ScrapeSources = { open: new Map(), mllp: () => null, retention: () => null };
-  const m = { ...defineMessageMetrics(registry), ...defineTimings(registry) };
+  const hot: HotCounts = { messages: new Map(), inFlight: { mllp: 0, https: 0 } };
+  const m = { ...defineMessageMetrics(registry, hot), ...defineTimings(registry, hot) };
   defineScrapeTimeMetrics(registry, sources);
+
+  function countMessage(labels: MessageLabels): void {
+    const key = `${labels.transport}\u0001${labels.type}\u0001${labels.event}\u0001${labels.ack_code}\u0001${labels.result}`;
+    const entry = hot.messages.get(key);
+    if (entry === undefined) hot.messages.set(key, { labels, n: 1 });
+    else entry.n += 1;
+  }
 
   return {
     registry,
     observeIngest(transport, outcome, seconds) {
       const ackCode = outcome.ackCode ?? 'none';
       const { type, event } = label(outcome.messageType, outcome.triggerEvent ?? null);
-      m.messages.inc({ transport, type, event, ack_code: ackCode, result: outcome.result });
-      m.ackLatency.observe({ transport }, seconds);
+      countMessage({ transport, type, event, ack_code: ackCode, result: outcome.result });
+      m.ackLatency.observe(transportLabels[transport], seconds);
       if (outcome.result === 'duplicate') m.duplicates.inc({ transport });
       if (outcome.result === 'error' || outcome.result === 'reject') m.refused.inc({ transport, ack_code: ackCode });
       if (!outcome.stored && outcome.result !== 'duplicate') m.storeFailures.inc({ transport });
     },
     observeCommit(seconds, ok = true) {
-      m.commitLatency.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
+      m.commitLatency.observe(ok ? outcomeLabels.ok : outcomeLabels.error, seconds);
     },
     startMessage(transport) {
-      m.inFlight.inc({ transport });
+      hot.inFlight[transport] += 1;
       let done = false;
       return () => {
         if (done) return;
         done = true;
-        m.inFlight.dec({ transport });
+        hot.inFlight[transport] -= 1;
       };
     },
     watchOpenConnections(transport, read) {
@@ -89,7 +110,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
 }
 
-function defineMessageMetrics(registry: Registry) {
+function defineMessageMetrics(registry: Registry, hot: HotCounts) {
   const registers = [registry];
   return {
     messages: new Counter({
@@ -97,6 +118,13 @@ function defineMessageMetrics(registry: Registry) {
       help: 'Messages handled, by transport, message type, trigger event, ACK code (none: no ACK sent) and result',
       labelNames: ['transport', 'type', 'event', 'ack_code', 'result'] as const,
       registers,
+      collect() {
+        for (const entry of hot.messages.values()) {
+          if (entry.n === 0) continue;
+          this.inc(entry.labels, entry.n);
+          entry.n = 0;
+        }
+      },
     }),
     duplicates: new Counter({
       name: 'hl7_duplicate_messages_total',
@@ -119,15 +147,17 @@ function defineMessageMetrics(registry: Registry) {
   };
 }
 
-function defineTimings(registry: Registry) {
+function defineTimings(registry: Registry, hot: HotCounts) {
   const registers = [registry];
   const inFlight = new Gauge({
     name: 'hl7_in_flight_messages',
     help: 'Messages received and not yet answered',
     labelNames: ['transport'] as const,
     registers,
+    collect() {
+      for (const transport of ['mllp', 'https'] as const) this.set(transportLabels[transport], hot.inFlight[transport]);
+    },
   });
-  for (const transport of ['mllp', 'https'] as const) inFlight.set({ transport }, 0);
   return {
     inFlight,
     ackLatency: new Histogram({

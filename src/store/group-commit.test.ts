@@ -147,6 +147,25 @@ describe('group commit', () => {
     await expect(c.close()).resolves.toBeUndefined();
   });
 
+  it('keeps each later caller to its own deadline once the earlier ones have settled', async () => {
+    const m = manualCommit();
+    const c = committer(m.commit, { deadlineMs: 40 });
+    const first = c.submit([row('a')]);
+    await m.started(1);
+    m.calls[0]!.finish();
+    await expect(first).resolves.toHaveLength(1);
+    // Submitted after the first settled: one timer serves both, and the second is held to its own 40 ms.
+    const submittedAt = performance.now();
+    const second = c.submit([row('b')]);
+    await m.started(2);
+    await expect(second).rejects.toThrow('no commit within 40 ms');
+    const waited = performance.now() - submittedAt;
+    expect(waited).toBeGreaterThanOrEqual(39);
+    expect(waited).toBeLessThan(1_000);
+    m.calls[1]!.finish();
+    await c.close();
+  });
+
   it('answers an empty batch at once without a commit', async () => {
     const m = manualCommit();
     await expect(committer(m.commit).submit([])).resolves.toEqual([]);

@@ -32,7 +32,7 @@ export type GroupCommitter = {
   close(): Promise<void>;
 };
 
-type Entry = PendingEntry & { settle(outcome: Outcome): void };
+type Entry = PendingEntry & { readonly deadlineAt: number; settled: boolean; settle(outcome: Outcome): void };
 
 export function createGroupCommitter(options: GroupCommitOptions): GroupCommitter {
   const concurrency = options.concurrency ?? 1;
@@ -41,6 +41,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   let scheduled = false;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
+  const deadlines = createDeadlines(options.deadlineMs, expire);
 
   function submit(rows: readonly NewMessage[]): Promise<InsertResult[]> {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
@@ -48,20 +49,20 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
     return new Promise((resolve, reject) => {
       let bytes = 0;
       for (const row of rows) bytes += options.bytesOf(row);
-      let timer: NodeJS.Timeout | undefined;
-      let settled = false;
       const entry: Entry = {
         rows,
         bytes,
+        deadlineAt: deadlines.from(performance.now()),
+        settled: false,
         settle(outcome) {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
+          if (entry.settled) return;
+          entry.settled = true;
+          deadlines.settled();
           if (outcome.ok) resolve(outcome.results);
           else reject(outcome.error);
         },
       };
-      if (options.deadlineMs !== undefined) timer = setTimeout(() => expire(entry), options.deadlineMs);
+      deadlines.watch(entry);
       queue.push(entry);
       kick();
     });
@@ -138,4 +139,58 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   }
 
   return { submit, close };
+}
+
+/**
+ * The callers' deadlines, on one timer per committer instead of a setTimeout and a clearTimeout per
+ * message. Deadlines are a fixed time after submit, so the entries are watched in deadline order;
+ * settled ones leave from the head as they settle (groups settle in about submit order), so the
+ * list holds only what is still waiting, and the timer is due at the oldest one's deadline.
+ */
+function createDeadlines(deadlineMs: number | undefined, expire: (entry: Entry) => void) {
+  let watched: (Entry | undefined)[] = [];
+  let head = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  /** Drops settled entries from the head (and their rows with them). */
+  function trim(): void {
+    while (head < watched.length && (watched[head] as Entry).settled) watched[head++] = undefined;
+    if (head === watched.length) {
+      watched.length = 0;
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= watched.length) {
+      watched = watched.slice(head);
+      head = 0;
+    }
+  }
+
+  function check(): void {
+    timer = undefined;
+    const now = performance.now();
+    trim();
+    for (let first = watched[head]; first !== undefined && first.deadlineAt <= now; first = watched[head]) {
+      expire(first); // settles it
+      trim();
+    }
+    arm(now);
+  }
+
+  function arm(now: number): void {
+    const first = watched[head];
+    if (first === undefined || timer !== undefined) return;
+    // Unref'd: it may outlive the last entry, and must not hold the process open (a commit in
+    // progress holds it anyway, by its socket).
+    timer = setTimeout(check, Math.max(0, first.deadlineAt - now)).unref();
+  }
+
+  return {
+    from: (now: number): number => (deadlineMs === undefined ? Number.POSITIVE_INFINITY : now + deadlineMs),
+    watch(entry: Entry): void {
+      if (deadlineMs === undefined) return;
+      watched.push(entry);
+      arm(performance.now());
+    },
+    /** An entry settled: the head moves on. */
+    settled: trim,
+  };
 }

@@ -44,11 +44,12 @@ describe('statement sizes', () => {
   it.each([
     [1, [1]],
     [32, [32]],
-    [33, [32, 1]],
-    [100, [96, 4]],
-    [500, [480, 20]],
+    [64, [64]],
+    [65, [64, 1]],
+    [100, [64, 36]],
+    [500, [448, 52]],
     [600, [maxStatementRows, 64, 24]],
-  ])('%s rows: statements of %j (exact up to 32, multiples of 32 above)', (n, expected) => {
+  ])('%s rows: statements of %j (exact up to 64, multiples of 64 above)', (n, expected) => {
     expect(statementSizes(rows(n), traits)).toEqual(expected);
   });
 
