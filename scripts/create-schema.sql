@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS hl7_message (
   content_hash CHAR(64) NOT NULL,
   -- MSA-1 of the ACK sent, and the exact ACK bytes (NULL when no ACK was sent).
   ack_code CHAR(2) NULL,
-  ack BLOB NULL,
+  ack MEDIUMBLOB NULL,
   -- received: stored as accepted; rejected: refused (AE/AR/CE/CR), kept for the record.
   status ENUM('received', 'rejected') NOT NULL,
   -- Why it was refused (field names and error codes, never values).
@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS hl7_message (
 -- Upgrades of a table created by an earlier release (each a no-op when already done; InnoDB adds a
 -- column in place, without copying the table).
 ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS tls_client_subject VARCHAR(512) NULL AFTER remote_address;
+-- The ACK echoes MSH-3..6 and MSH-10: a BLOB (64 KiB) refused the row of a message with huge header
+-- fields, and the sender was told "send again later" for ever. This one copies a first-release table
+-- once (a no-op afterwards); on a large table, run it by hand before upgrading (docs/operations.md).
+ALTER TABLE hl7_message MODIFY ack MEDIUMBLOB NULL;
 
 -- What operators search by.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id

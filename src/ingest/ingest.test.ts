@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../store/store.ts';
 import { setupIngest } from '../../test/support/ingest-harness.ts';
@@ -93,5 +94,19 @@ describe('ingest', () => {
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR' });
     expect(outcome.issues.map((i) => i.code)).toEqual(['message-too-large']);
     expect(readAck(outcome.ack as Buffer).err.join()).toContain('207');
+  });
+});
+
+describe('logs', () => {
+  it('cuts a huge MSH-10 in log lines to 64 characters (the row keeps it whole)', async () => {
+    const lines: string[] = [];
+    const controlId = `C${'9'.repeat(5_000)}`;
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const { store, send } = setupIngest({}, undefined, log);
+    await send(buildMessage({ controlId, type: 'XYZ' }));
+    expect(store.rows[0]?.controlId).toBe(controlId);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.length).toBeLessThan(1_000);
+    expect(lines.join('')).toContain(`${controlId.slice(0, 64)}…`);
   });
 });

@@ -8,6 +8,7 @@ import { ingestBatch } from './batch.ts';
 import { checkSender } from './identity.ts';
 import type { Prepared } from './batch-plan.ts';
 import {
+  loggedControlId,
   orNull,
   sha256,
   type Ingest,
@@ -173,7 +174,7 @@ function logBatch(log: Logger, source: IngestSource, outcome: IngestOutcome): vo
     {
       conn: source.connectionId,
       transport: source.transport,
-      batchControlId: outcome.controlId,
+      batchControlId: loggedControlId(outcome.controlId),
       batches: outcome.batch?.batches,
       messages: messages.length,
       accepted: tally('accepted'),
@@ -189,7 +190,7 @@ function bindings(source: IngestSource, outcome: IngestOutcome): Record<string, 
   return {
     conn: source.connectionId,
     transport: source.transport,
-    controlId: outcome.controlId,
+    controlId: loggedControlId(outcome.controlId),
     messageType: outcome.messageType,
     stored: outcome.stored,
   };

@@ -151,6 +151,14 @@ export function sha256(data: Buffer | string): string {
   return hash('sha256', data, 'hex');
 }
 
+/**
+ * MSH-10 as a log binding: cut to 64 characters, so a broken or hostile sender's megabyte-long
+ * control id cannot flood the log (the row keeps the whole message).
+ */
+export function loggedControlId(controlId: string | null): string | null {
+  return controlId === null || controlId.length <= 64 ? controlId : `${controlId.slice(0, 64)}…`;
+}
+
 export function orNull(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
 }

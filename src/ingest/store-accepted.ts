@@ -2,6 +2,7 @@ import type { Issue } from '../hl7/errors.ts';
 import type { NewMessage } from '../store/store.ts';
 import {
   answer,
+  loggedControlId,
   outcomeOf,
   sha256,
   storeErrorSummary,
@@ -33,7 +34,7 @@ export async function storeAccepted(deps: IngestDeps, base: NewMessage, verdict:
     });
     return second.inserted ? outcomeOf(verdict, 'accepted', code, ack, [], true) : duplicate(deps, verdict);
   } catch (err) {
-    deps.log.error({ err: storeErrorSummary(err), controlId: base.controlId }, 'message could not be stored');
+    deps.log.error({ err: storeErrorSummary(err), controlId: loggedControlId(base.controlId) }, 'message could not be stored');
     const issue: Issue = {
       code: 'store-unavailable',
       location: { segment: 'MSH' },

@@ -3,6 +3,7 @@ import { formatLocation, type Issue } from '../hl7/errors.ts';
 import type { NewMessage } from '../store/store.ts';
 import {
   answer,
+  loggedControlId,
   outcomeOf,
   storeErrorSummary,
   type IngestDeps,
@@ -28,7 +29,7 @@ export async function storeRefused(
     stored = true;
   } catch (err) {
     // The sender still gets its NAK; the refused row is only lost from the operator's view.
-    deps.log.error({ err: storeErrorSummary(err), controlId: base.controlId }, 'refused message could not be stored');
+    deps.log.error({ err: storeErrorSummary(err), controlId: loggedControlId(base.controlId) }, 'refused message could not be stored');
   }
   return outcomeOf(verdict, result, code, ack, issues, stored);
 }

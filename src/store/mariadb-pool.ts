@@ -9,8 +9,11 @@ import { StoreUnavailableError } from './store.ts';
 // failed for any reason but a plain SQL error is destroyed, never returned to the pool.
 
 export type MariaDbPool = {
-  /** Settles within `queryTimeoutMs + connectTimeoutMs`; connection trouble becomes StoreUnavailableError. */
-  withConnection<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T>;
+  /**
+   * Settles within `budgetMs` (default `queryTimeoutMs + connectTimeoutMs`); connection trouble
+   * becomes StoreUnavailableError.
+   */
+  withConnection<T>(work: (conn: PoolConnection) => Promise<T>, budgetMs?: number): Promise<T>;
   /** Where the pool points, for messages: `127.0.0.1:3306 (database hl7)`. */
   readonly where: string;
   end(): Promise<void>;
@@ -62,7 +65,7 @@ export function createMariaDbPool(config: DbConfig): MariaDbPool {
   pool.pool.on('connection', (conn) => {
     conn.query(`SET SESSION max_statement_time = ${statementSeconds}`, () => undefined);
   });
-  const budgetMs = config.queryTimeoutMs + config.connectTimeoutMs;
+  const defaultBudgetMs = config.queryTimeoutMs + config.connectTimeoutMs;
   const where = `${config.host}:${config.port} (database ${config.database})`;
 
   function unavailable(err: unknown): unknown {
@@ -70,7 +73,7 @@ export function createMariaDbPool(config: DbConfig): MariaDbPool {
     return new StoreUnavailableError(`MariaDB at ${where} unavailable: ${describeCause(err)}`, { cause: err });
   }
 
-  async function withConnection<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  async function withConnection<T>(work: (conn: PoolConnection) => Promise<T>, budgetMs = defaultBudgetMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new DeadlineError(`no answer within ${budgetMs} ms`)), budgetMs);
@@ -98,7 +101,7 @@ export function createMariaDbPool(config: DbConfig): MariaDbPool {
     // pool.end() queues a QUIT behind any command still running, so it may wait on a server that is
     // gone: give it the same budget as any other operation.
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, defaultBudgetMs)));
     try {
       await Promise.race([pool.end().catch(() => undefined), gaveUp]);
     } finally {

@@ -40,10 +40,19 @@ function startupError(pool: MariaDbPool, config: DbConfig, err: unknown, step: s
   return new Error(`cannot ${step} on MariaDB at ${pool.where}: ${text}`, { cause });
 }
 
-async function applySchema(pool: MariaDbPool, schemaFile: string, timeout: number): Promise<void> {
+/**
+ * An upgrade may rebuild an index or copy a large table: far longer than a message's deadline, so
+ * schema statements get their own budget and are exempt from the session's max_statement_time.
+ */
+const schemaBudgetMs = 30 * 60_000;
+
+async function applySchema(pool: MariaDbPool, schemaFile: string): Promise<void> {
   const statements = splitSqlStatements(await readFile(schemaFile, 'utf8'));
   // DDL goes through the text protocol: not every DDL statement can be prepared.
-  for (const sql of statements) await pool.withConnection((conn) => conn.query({ sql, timeout }));
+  for (const sql of statements) {
+    const unbounded = `SET STATEMENT max_statement_time = 0 FOR ${sql}`;
+    await pool.withConnection((conn) => conn.query({ sql: unbounded, timeout: schemaBudgetMs }), schemaBudgetMs);
+  }
 }
 
 export type MariaDbStoreOptions = {
@@ -63,7 +72,7 @@ export async function createMariaDbStore(config: DbConfig, options: MariaDbStore
   try {
     await pool.withConnection((conn) => conn.ping());
     step = `apply ${schemaFile}`;
-    if (options.applySchema !== false) await applySchema(pool, schemaFile, config.queryTimeoutMs);
+    if (options.applySchema !== false) await applySchema(pool, schemaFile);
     step = 'read server settings';
     const traits = { ...(await readInsertTraits(pool, config.queryTimeoutMs)), ...options.insertTraits };
     return buildStore(pool, config, traits, options.commitConcurrency ?? 1);

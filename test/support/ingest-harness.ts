@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { hl7Schema } from '../../src/config/schema.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
 import { createIngestCounters, type IngestOptions } from '../../src/ingest/outcome.ts';
@@ -15,7 +15,11 @@ import { createMemoryStore, type MemoryStore } from './memory-store.ts';
  * `wrap` puts something in front of the store (a failure, a delay); `transactions` holds the rows
  * of each insertMessages call (one call = one transaction).
  */
-export function setupIngest(overrides: Partial<IngestOptions> = {}, wrap: (store: MemoryStore) => Store = (s) => s) {
+export function setupIngest(
+  overrides: Partial<IngestOptions> = {},
+  wrap: (store: MemoryStore) => Store = (s) => s,
+  log: Logger = pino({ level: 'silent' }),
+) {
   const store = createMemoryStore();
   const counters = createIngestCounters();
   const transactions: NewMessage[][] = [];
@@ -24,7 +28,7 @@ export function setupIngest(overrides: Partial<IngestOptions> = {}, wrap: (store
   const ingest = createIngest({
     store: { ...wrapped, insertMessages: (rows) => (transactions.push([...rows]), wrapped.insertMessages(rows)) },
     counters,
-    log: pino({ level: 'silent' }),
+    log,
     clock: () => new Date('2026-01-15T10:30:00.000Z'),
     newControlId: () => `ACK${++n}`,
     options: {

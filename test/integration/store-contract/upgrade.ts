@@ -82,6 +82,11 @@ export function upgradeMariaDb(): void {
       );
       const names = columns.map((c) => String(c.name));
       expect(names.indexOf('tls_client_subject')).toBe(names.indexOf('remote_address') + 1);
+      const [ackType] = await conn.query<RowDataPacket[]>(
+        'SELECT data_type AS type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?',
+        [db.config.database, 'hl7_message', 'ack'],
+      );
+      expect(ackType.map((c) => String(c.type))).toEqual(['mediumblob']);
       const [indexes] = await conn.query<RowDataPacket[]>(
         'SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = ? AND table_name = ?',
         [db.config.database, 'hl7_message'],

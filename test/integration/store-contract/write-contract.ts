@@ -59,6 +59,12 @@ export function writeContract({ store, open, checksRows }: WriteContractOptions)
     await expect(store().countMessages({ controlId: earlier.controlId! })).resolves.toBe(1);
   });
 
+  it('keeps an ACK over 64 KiB byte for byte (it echoes MSH-3..6 and MSH-10, which may be huge)', async () => {
+    const ack = Buffer.alloc(100_000, 'A');
+    const id = idOf(await store().insertMessage(newRow({ ack })));
+    expect((await store().getMessage(id))?.ack?.equals(ack)).toBe(true);
+  });
+
   it('stores a batch in row order, with the dedup rule inside the batch', async () => {
     const x = newRow();
     const y = newRow();
