@@ -13,7 +13,7 @@ import type { FrameHandler, FrameSource, MllpCounters, MllpServerOptions } from 
 // Once we have ended our side, a peer that does not close its side within this time is destroyed.
 const END_LINGER_MS = 5_000;
 
-type CloseReason = 'peer' | 'idle-timeout' | 'frame-timeout' | 'oversize' | 'handler-failure' | 'shutdown' | 'socket-error';
+type CloseReason = 'peer' | 'idle-timeout' | 'reply-timeout' | 'frame-timeout' | 'oversize' | 'handler-failure' | 'shutdown' | 'socket-error';
 
 export type ConnectionContext = {
   socket: Socket;
@@ -47,7 +47,11 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
   let lastActivityAt = openedAt;
   let lingerTimer: NodeJS.Timeout | undefined;
 
-  const writer = createReplyWriter(socket, counters, log, afterProgress);
+  // A drained write buffer means the peer read our replies: that is activity too.
+  const writer = createReplyWriter(socket, counters, log, () => {
+    touch();
+    afterProgress();
+  });
   const pipeline: ReplyPipeline = createReplyPipeline({
     limit: options.maxInFlightPerConnection,
     handle: (frame) => ctx.handler(frame, ctx.source),
@@ -189,9 +193,19 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
   function onIdleTimer(): void {
     idleTimer = undefined;
     if (!reading || isClosed) return;
+    const quietMs = Date.now() - lastActivityAt;
+    // A peer that has read none of its replies for idleTimeoutMs would hold its connection slot for
+    // ever (its frames wait for it). Its unanswered messages are committed; it resends them, and
+    // dedup answers them again.
+    if (writer.blocked && quietMs >= options.idleTimeoutMs) {
+      counters.idleTimeouts++;
+      reason = 'reply-timeout';
+      log.warn({ idleTimeoutMs: options.idleTimeoutMs, unanswered: pipeline.unanswered }, 'MLLP peer has not read its replies; closing');
+      socket.destroy();
+      return;
+    }
     // Waiting on our own handler is not the sender being idle.
     if (!pipeline.idle) return armIdleTimer(options.idleTimeoutMs);
-    const quietMs = Date.now() - lastActivityAt;
     if (quietMs < options.idleTimeoutMs) return armIdleTimer(options.idleTimeoutMs - quietMs);
     counters.idleTimeouts++;
     log.info({ idleTimeoutMs: options.idleTimeoutMs }, 'MLLP connection idle; closing');

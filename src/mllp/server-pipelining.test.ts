@@ -88,6 +88,17 @@ describe('MLLP server: pipelining', () => {
     expect(got.map((reply) => reply.slice(0, reply.indexOf(':', 4)))).toEqual(sent.map((t) => `ACK:${t}`));
   });
 
+  it('closes a connection whose peer has read none of its replies for idleTimeoutMs', async () => {
+    const handler = createFakeHandler({ replyPadding: 1 << 20 });
+    const { connect, logLines, server } = await bed.start({ maxInFlightPerConnection: 2, maxMessageBytes: 4096, idleTimeoutMs: 300 }, handler);
+    const client = await connect();
+    client.socket.pause();
+    client.send(...texts(50));
+    await vi.waitFor(() => expect(logLines.some((line) => line.includes('peer has not read its replies'))).toBe(true), { timeout: 5_000 });
+    expect(server.counters.idleTimeouts).toBe(1);
+    await vi.waitFor(() => expect(logLines.some((line) => line.includes('"reason":"reply-timeout"'))).toBe(true));
+  });
+
   it('answers earlier frames when a later one fails, and no frame after the failure even if it finished first', async () => {
     const { connect, handler, server } = await bed.start();
     const first = handler.hold('A');
