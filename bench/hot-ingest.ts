@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
+import { ingestOptionsFor } from '../src/app.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { createControlIdGenerator } from '../src/ingest/control-id.ts';
 import { createIngest } from '../src/ingest/ingest.ts';
@@ -31,15 +32,7 @@ function createBenchIngest(): Ingest {
     log: pino({ level: 'warn' }),
     clock: () => new Date(),
     newControlId: createControlIdGenerator(),
-    options: {
-      rules: config.hl7,
-      onConflict: config.hl7.duplicates.onConflict,
-      ackMode: config.hl7.ackMode,
-      defaultCharset: config.hl7.defaultCharset,
-      maxMessageBytes: config.mllp.maxMessageBytes,
-      ackSendingApplication: config.hl7.ackSendingApplication,
-      ackSendingFacility: config.hl7.ackSendingFacility,
-    },
+    options: ingestOptionsFor(config),
   });
 }
 

@@ -6,7 +6,7 @@ import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.
 import { createControlIdGenerator } from './ingest/control-id.ts';
 import { compileSenderRules } from './ingest/identity.ts';
 import { createIngest } from './ingest/ingest.ts';
-import { createIngestCounters, type Ingest, type IngestCounters } from './ingest/outcome.ts';
+import { createIngestCounters, type Ingest, type IngestCounters, type IngestOptions } from './ingest/outcome.ts';
 import { instrumentIngest, instrumentStore } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMllpServer, type FrameHandler, type MllpServer } from './mllp/server.ts';
@@ -60,15 +60,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       clock: overrides.clock ?? (() => new Date()),
       newControlId: createControlIdGenerator(),
       senders: compileSenderRules(config.senders),
-      options: {
-        rules: config.hl7,
-        onConflict: config.hl7.duplicates.onConflict,
-        ackMode: config.hl7.ackMode,
-        defaultCharset: config.hl7.defaultCharset,
-        maxMessageBytes: config.mllp.maxMessageBytes,
-        ackSendingApplication: config.hl7.ackSendingApplication,
-        ackSendingFacility: config.hl7.ackSendingFacility,
-      },
+      options: ingestOptionsFor(config),
     }), metrics);
     mllp = createMllpServer(config.mllp, mllpHandler(ingest), log.child({ component: 'mllp' }));
     http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness })) : null;
@@ -133,6 +125,19 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     counters,
     metrics,
     readiness,
+  };
+}
+
+/** What ingest needs of the config (also used by the in-process bench). */
+export function ingestOptionsFor(config: Config): IngestOptions {
+  return {
+    rules: config.hl7,
+    onConflict: config.hl7.duplicates.onConflict,
+    ackMode: config.hl7.ackMode,
+    defaultCharset: config.hl7.defaultCharset,
+    maxMessageBytes: config.mllp.maxMessageBytes,
+    ackSendingApplication: config.hl7.ackSendingApplication,
+    ackSendingFacility: config.hl7.ackSendingFacility,
   };
 }
 
