@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../store/store.ts';
+import { describeError } from '../hl7/errors.ts';
+import { RowTooLargeError, StoreUnavailableError } from '../store/store.ts';
 import { setupIngest } from '../../test/support/ingest-harness.ts';
 import { buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
@@ -46,6 +47,18 @@ describe('ingest', () => {
     const outcome = await send(buildMessage({ controlId: 'C1' }));
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false });
     expect(readAck(outcome.ack as Buffer).err.join()).toContain('207');
+  });
+
+  it.each([
+    ['unavailable for now', new StoreUnavailableError('down'), 'store-unavailable' as const, 503, /send it again later/],
+    ['too large for the database, for good', new RowTooLargeError('over max_allowed_packet'), 'message-too-large' as const, 413, /larger than the database accepts/],
+  ])('tells the store %s apart in the AR, so only the first invites a resend', async (_name, failure, code, httpStatus, text) => {
+    const { store, send } = setupIngest();
+    store.failWith = failure;
+    const outcome = await send(buildMessage({ controlId: 'C1' }));
+    expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR', stored: false, issues: [{ code }] });
+    expect(describeError(code).httpStatus).toBe(httpStatus);
+    expect(readAck(outcome.ack as Buffer).err.join()).toMatch(text);
   });
 
   it('still answers a refused message when it cannot be stored', async () => {

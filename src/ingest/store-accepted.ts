@@ -1,5 +1,5 @@
 import type { Issue } from '../hl7/errors.ts';
-import type { NewMessage } from '../store/store.ts';
+import { RowTooLargeError, type NewMessage } from '../store/store.ts';
 import {
   answer,
   loggedControlId,
@@ -35,11 +35,11 @@ export async function storeAccepted(deps: IngestDeps, base: NewMessage, verdict:
     return second.inserted ? outcomeOf(verdict, 'accepted', code, ack, [], true) : duplicate(deps, verdict);
   } catch (err) {
     deps.log.error({ err: storeErrorSummary(err), controlId: loggedControlId(base.controlId) }, 'message could not be stored');
-    const issue: Issue = {
-      code: 'store-unavailable',
-      location: { segment: 'MSH' },
-      message: 'the message could not be stored now; send it again later',
-    };
+    // Too large for the database is final: "send it again later" would make the sender loop.
+    const issue: Issue =
+      err instanceof RowTooLargeError
+        ? { code: 'message-too-large', location: { segment: 'MSH' }, message: 'the message is larger than the database accepts' }
+        : { code: 'store-unavailable', location: { segment: 'MSH' }, message: 'the message could not be stored now; send it again later' };
     const nak = answer(deps, verdict, 'reject', [issue]);
     return outcomeOf(verdict, 'reject', nak.code, nak.ack, [issue], false);
   }

@@ -11,7 +11,7 @@ import { readInsertTraits } from './mariadb-traits.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
 import { countRowSchema, rowBytes, rowToMessage, selectByIdSql, type SqlValue } from './message-sql.ts';
 import { splitSqlStatements } from './split-sql.ts';
-import { StoreUnavailableError, type ExpiryPolicy, type NewMessage, type Store } from './store.ts';
+import { RowTooLargeError, StoreUnavailableError, type ExpiryPolicy, type NewMessage, type Store } from './store.ts';
 
 export const defaultSchemaFile = fileURLToPath(new URL('../../scripts/create-schema.sql', import.meta.url));
 
@@ -102,7 +102,10 @@ function buildStore(pool: MariaDbPool, config: DbConfig, traits: InsertTraits, c
   function oversized(rows: readonly NewMessage[]): Error | null {
     const tooBig = rows.find((row) => rowBytes(row) > traits.maxStatementBytes);
     if (tooBig === undefined) return null;
-    return new Error(`a message of ${tooBig.raw.length} bytes exceeds the server's max_allowed_packet`);
+    return new RowTooLargeError(
+      `a message of ${tooBig.raw.length} bytes exceeds what one statement may carry (max_allowed_packet): ` +
+        'raise it on the server, or lower mllp.maxMessageBytes / https.maxMessageBytes',
+    );
   }
 
   // Reads use the text protocol: their SQL varies with the filter and the limit, and a prepared
