@@ -1,7 +1,7 @@
 // Store-only microbenchmark of the write path (issue 3): N callers, each inserting one row at a time
 // and waiting for its commit (as stop-and-wait senders do).
 //
-//   npx tsx bench/store-commit.ts            # MariaDB (HL7_TEST_DB_URL, default root@127.0.0.1:3306) and SQLite
+//   npx tsx bench/store-commit.ts            # MariaDB (HL7_BENCH_DB_URL, else HL7_TEST_DB_URL, else root@127.0.0.1:3306) and SQLite
 //   BENCH_SECONDS=2 BENCH_ROUNDS=5 npx tsx bench/store-commit.ts
 //
 // MariaDB runs in a database the script creates and drops; SQLite in a temporary directory. The
@@ -9,16 +9,16 @@
 // Shared machines are noisy, so the variants of one caller count take turns, round after round, and
 // each line shows the median round (rate) and the p99 over all rounds.
 
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection, createPool } from 'mysql2/promise';
-import { dbSchema, type DbConfig } from '../src/config/schema.ts';
+import { createPool } from 'mysql2/promise';
+import { dbSchema } from '../src/config/schema.ts';
 import { createMariaDbStore } from '../src/store/mariadb.ts';
 import { insertParams, insertSql } from '../src/store/message-sql.ts';
 import { createSqliteStore } from '../src/store/sqlite.ts';
 import type { NewMessage } from '../src/store/store.ts';
+import { createMariaDbBenchDb } from './bench-db.ts';
 import { messageFactory } from './fixtures.ts';
 import { percentile } from './report.ts';
 
@@ -103,28 +103,16 @@ function line(label: string, callers: number, runs: Result[]): string {
   );
 }
 
-function serverConfig(database: string): DbConfig {
-  const url = new URL(process.env.HL7_TEST_DB_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  return dbSchema.parse({
-    driver: 'mariadb',
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username || 'root'),
-    password: decodeURIComponent(url.password),
-    database,
-  });
-}
-
 async function benchMariaDb(): Promise<void> {
-  const config = serverConfig(`hl7_bench_${randomBytes(4).toString('hex')}`);
-  const { host, port, user, password } = config;
-  const admin = await createConnection({ host, port, user, password });
-  await admin.query(`CREATE DATABASE \`${config.database}\` CHARACTER SET utf8mb4`);
+  const db = await createMariaDbBenchDb();
+  const { config } = db;
+  if (config.driver !== 'mariadb') throw new Error('expected a MariaDB bench database');
   try {
     const store = await createMariaDbStore(config);
     const store2 = await createMariaDbStore(config, { commitConcurrency: 2 });
     // The write path before group commit: one autocommit INSERT per row on a pool of 10.
-    const pool = createPool({ host, port, user, password, database: config.database, connectionLimit: 10, timezone: 'Z' });
+    const { host, port, user, password, database } = config;
+    const pool = createPool({ host, port, user, password, database, connectionLimit: 10, timezone: 'Z' });
     await measure([
       { label: 'mariadb, group commit', insert: (row) => store.insertMessage(row) },
       { label: 'mariadb, group commit, 2 in flight', insert: (row) => store2.insertMessage(row) },
@@ -132,8 +120,7 @@ async function benchMariaDb(): Promise<void> {
     ]);
     await Promise.all([store.close(), store2.close(), pool.end()]);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS \`${config.database}\``);
-    await admin.end();
+    await db.drop();
   }
 }
 
