@@ -5,10 +5,9 @@ describe('parseHl7ContentType', () => {
   it.each([
     ['application/hl7-v2', 'application/hl7-v2', undefined],
     ['x-application/hl7-v2+er7', 'x-application/hl7-v2+er7', undefined],
-    ['text/plain', 'text/plain', undefined],
     ['Application/HL7-V2; Charset=utf-8', 'application/hl7-v2', 'UTF-8'],
-    ['text/plain; charset="ISO-8859-1"', 'text/plain', 'ISO-8859-1'],
-    ['text/plain;charset=windows-1252', 'text/plain', 'windows-1252'],
+    ['x-application/hl7-v2+er7; charset="ISO-8859-1"', 'x-application/hl7-v2+er7', 'ISO-8859-1'],
+    ['application/hl7-v2;charset=windows-1252', 'application/hl7-v2', 'windows-1252'],
     ['application/hl7-v2; charset=us-ascii; foo=bar', 'application/hl7-v2', 'US-ASCII'],
     ['application/hl7-v2; charset=', 'application/hl7-v2', undefined],
   ])('accepts %j as %s with charset %s', (header, mediaType, charset) => {
@@ -22,7 +21,13 @@ describe('parseHl7ContentType', () => {
     ['application/hl7-v2+xml', 'is not accepted'],
     ['text/html; charset=utf-8', 'is not accepted'],
     ['not a type', 'not a media type'],
-    ['text/plain; charset=klingon-8', 'charset klingon-8 is not supported'],
+    ['application/hl7-v2; charset=klingon-8', 'charset klingon-8 is not supported'],
+    // A browser may send text/plain cross-site without a CORS preflight (a "simple request"):
+    // accepting it would let any web page a user opens post messages with the user's client certificate.
+    ['text/plain', 'text/plain is not accepted'],
+    ['text/plain; charset=utf-8', 'text/plain is not accepted'],
+    ['application/x-www-form-urlencoded', 'is not accepted'],
+    ['multipart/form-data; boundary=x', 'is not accepted'],
   ])('refuses %j (%s)', (header, reason) => {
     const result = parseHl7ContentType(header);
     expect(result.ok).toBe(false);
@@ -31,6 +36,6 @@ describe('parseHl7ContentType', () => {
 
   it('formats the response type with the charset the ACK is in', () => {
     expect(formatHl7ContentType('x-application/hl7-v2+er7', 'ISO-8859-1')).toBe('x-application/hl7-v2+er7; charset=ISO-8859-1');
-    expect(formatHl7ContentType('text/plain', undefined)).toBe('text/plain');
+    expect(formatHl7ContentType('application/hl7-v2', undefined)).toBe('application/hl7-v2');
   });
 });

@@ -3,8 +3,11 @@ import { canonicalCharset } from '../hl7/charset.ts';
 
 // Which request bodies POST /hl7 takes, and with which charset. The media types are those senders
 // use for ER7 (pipe-delimited) HL7 v2; the response is the ACK in the same media type.
+// Not text/plain: a browser sends text/plain (and form types) cross-site without a CORS preflight
+// (a "simple request"), so any web page a user opened could post messages with the user's client
+// certificate. Every type accepted here makes the browser ask first, and we never answer a preflight.
 
-export const hl7MediaTypes = ['application/hl7-v2', 'x-application/hl7-v2+er7', 'text/plain'] as const;
+export const hl7MediaTypes = ['application/hl7-v2', 'x-application/hl7-v2+er7'] as const;
 
 export type Hl7MediaType = (typeof hl7MediaTypes)[number];
 

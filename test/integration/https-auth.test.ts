@@ -113,7 +113,7 @@ describe('the auth matrix', () => {
     const answer = await call('GET', '/docs/json', { key: READ_KEY });
     const doc = answer.json() as { paths: Record<string, { post?: { requestBody?: { content: object }; security?: unknown } }> };
     const post = doc.paths['/hl7']?.post;
-    expect(Object.keys(post?.requestBody?.content ?? {})).toEqual(['application/hl7-v2', 'x-application/hl7-v2+er7', 'text/plain']);
+    expect(Object.keys(post?.requestBody?.content ?? {})).toEqual(['application/hl7-v2', 'x-application/hl7-v2+er7']);
     expect(post?.security).toEqual([{ apiKey: [] }]);
   });
 
