@@ -80,6 +80,12 @@ export const httpsSchema = z
       .default({ max: 1200, timeWindowMs: 60_000 }),
     /** A request must be received and answered within this time. */
     requestTimeoutMs: z.number().int().min(100).default(30_000),
+    /**
+     * Keys the integrity tag of GET /api/messages cursors. Absent: a fresh key per process (a cursor
+     * ends with a restart). Set the same value on every instance behind one load balancer. A secret:
+     * put it in config-secured-<env>.yaml as `![...]`.
+     */
+    cursorKey: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
   })
   .strict();
 

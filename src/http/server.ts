@@ -82,8 +82,13 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(hl7Routes, { ingest: deps.ingest, maxMessageBytes: config.maxMessageBytes });
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
-  await app.register(messagesRoutes, deps);
+  await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
   return app;
+}
+
+/** The configured list-cursor key (shared by instances behind one balancer), or none: one per process. */
+function cursorKeyOf(config: HttpsConfig): Buffer | undefined {
+  return config.cursorKey === undefined ? undefined : Buffer.from(config.cursorKey, 'utf8');
 }
 
 /** The door's lifecycle: build and listen, report the address, close gracefully. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, describeIssue, encodeCursor, listQuerySchema, toFilter } from './messages-query.ts';
+import { createHash } from 'node:crypto';
+import { createCursorCodec, describeIssue, listQuerySchema, toFilter } from './messages-query.ts';
 
 describe('list query', () => {
   it('defaults the limit to 50 and maps type/event to the store filter', () => {
@@ -36,22 +37,36 @@ describe('list query', () => {
 
 describe('cursor', () => {
   const position = { receivedAt: new Date('2024-05-01T10:00:00.123Z'), id: 42 };
+  const codec = createCursorCodec();
+  const text = '2024-05-01T10:00:00.123Z_42';
 
   it('round-trips a position and is opaque (url-safe, no readable date)', () => {
-    const cursor = encodeCursor(position);
+    const cursor = codec.encode(position);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(cursor).not.toContain('2024');
-    expect(decodeCursor(cursor)).toEqual(position);
+    expect(codec.decode(cursor)).toEqual(position);
   });
+
+  it('shares cursors between codecs with the same key (instances behind a load balancer)', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(createCursorCodec(key).decode(createCursorCodec(Buffer.from(key)).encode(position))).toEqual(position);
+  });
+
+  // An unkeyed digest can be recomputed by anyone: the check must depend on a key the client lacks.
+  const bareHash = (check: number) =>
+    Buffer.concat([createHash('sha256').update(`cursor:${text}`).digest().subarray(0, check), Buffer.from(text)]).toString('base64url');
 
   it.each([
     ['garbage', 'not-a-cursor'],
     ['empty after decoding', '____'],
-    ['a changed character', encodeCursor(position).replace(/^./, (c) => (c === 'M' ? 'N' : 'M'))],
-    ['truncated', encodeCursor(position).slice(0, -3)],
-    ['another spelling of the same bytes', `${encodeCursor(position)}=`],
-    ['the position alone, without its check', Buffer.from('2024-05-01T10:00:00.123Z_42').toString('base64url')],
+    ['a changed character', codec.encode(position).replace(/^./, (c) => (c === 'M' ? 'N' : 'M'))],
+    ['truncated', codec.encode(position).slice(0, -3)],
+    ['another spelling of the same bytes', `${codec.encode(position)}=`],
+    ['the position alone, without its check', Buffer.from(text).toString('base64url')],
+    ['a position with a recomputed bare SHA-256 check (6 bytes)', bareHash(6)],
+    ['a position with a recomputed bare SHA-256 check (12 bytes)', bareHash(12)],
+    ['a cursor from another process (another key)', createCursorCodec().encode(position)],
   ])('rejects %s', (_name, cursor) => {
-    expect(decodeCursor(cursor)).toBeNull();
+    expect(codec.decode(cursor)).toBeNull();
   });
 });

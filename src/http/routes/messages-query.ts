@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { MessageFilter } from '../../store/store.ts';
 
@@ -61,34 +61,47 @@ export function describeIssue(error: z.ZodError): string {
 
 export type Position = { receivedAt: Date; id: number };
 
-// A cursor is opaque to clients: base64url of a check value and `<receivedAt ISO>_<id>`, the
-// keyset position of a row. The check (a truncated SHA-256 of the position) lets a changed or
-// truncated cursor be refused (400) instead of silently paging from a wrong position. It is not a
-// secret: a forged cursor could only select rows the caller may read anyway.
-const checkBytes = 6;
+// A cursor is opaque to clients: base64url of an HMAC-SHA-256 tag (truncated) and
+// `<receivedAt ISO>_<id>`, the keyset position of a row. The tag is keyed (per process by default,
+// `https.cursorKey` to share one between instances behind a load balancer), so a changed, truncated or
+// forged cursor is refused (400) instead of paging from a position the service never handed out. It
+// guards integrity only: any cursor could select nothing but rows the caller may read anyway.
+const tagBytes = 12;
 
-function checkOf(text: string): Buffer {
-  return createHash('sha256').update(`cursor:${text}`).digest().subarray(0, checkBytes);
+export type CursorCodec = {
+  encode(position: Position): string;
+  /** null for anything this codec did not produce (tampered, truncated, other key, not a cursor). */
+  decode(cursor: string): Position | null;
+};
+
+/** `key`: at least 32 random bytes; a fresh one per process when the config sets none. */
+export function createCursorCodec(key: Buffer = randomBytes(32)): CursorCodec {
+  const tagOf = (text: string): Buffer => createHmac('sha256', key).update(text).digest().subarray(0, tagBytes);
+
+  function encode(position: Position): string {
+    const text = `${position.receivedAt.toISOString()}_${position.id}`;
+    return Buffer.concat([tagOf(text), Buffer.from(text, 'latin1')]).toString('base64url');
+  }
+
+  function decode(cursor: string): Position | null {
+    const bytes = Buffer.from(cursor, 'base64url');
+    if (bytes.length <= tagBytes) return null;
+    const text = bytes.subarray(tagBytes).toString('latin1');
+    if (!timingSafeEqual(tagOf(text), bytes.subarray(0, tagBytes))) return null;
+    const position = parsePosition(text);
+    // Only the exact text we would have produced: base64url admits other spellings of the same bytes.
+    return position !== null && encode(position) === cursor ? position : null;
+  }
+
+  return { encode, decode };
 }
 
-export function encodeCursor(position: Position): string {
-  const text = `${position.receivedAt.toISOString()}_${position.id}`;
-  return Buffer.concat([checkOf(text), Buffer.from(text, 'latin1')]).toString('base64url');
-}
-
-/** null for anything this service did not produce (tampered, truncated, or not a cursor at all). */
-export function decodeCursor(cursor: string): Position | null {
-  const bytes = Buffer.from(cursor, 'base64url');
-  const text = bytes.subarray(checkBytes).toString('latin1');
-  if (bytes.length <= checkBytes || !checkOf(text).equals(bytes.subarray(0, checkBytes))) return null;
+function parsePosition(text: string): Position | null {
   const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([1-9]\d{0,15})$/.exec(text);
   if (match === null) return null;
   const receivedAt = new Date(match[1] ?? '');
   const id = Number(match[2]);
-  if (Number.isNaN(receivedAt.getTime()) || !Number.isSafeInteger(id)) return null;
-  const position = { receivedAt, id };
-  // Only the exact text we would have produced: base64url admits other spellings of the same bytes.
-  return encodeCursor(position) === cursor ? position : null;
+  return Number.isNaN(receivedAt.getTime()) || !Number.isSafeInteger(id) ? null : { receivedAt, id };
 }
 
 /** The store filter for one page; one row more than the page tells whether another page follows. */

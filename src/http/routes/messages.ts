@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { StoreUnavailableError, type Store } from '../../store/store.ts';
 import { sendProblem } from '../problem.ts';
 import {
-  decodeCursor,
+  createCursorCodec,
   describeIssue,
   detailQuerySchema,
-  encodeCursor,
   idParamsSchema,
+  type CursorCodec,
   listQuerySchema,
   toFilter,
 } from './messages-query.ts';
@@ -17,26 +17,28 @@ import { problemJsonSchema, zodValidated } from './route-schema.ts';
 // GET /api/messages (search, newest first, keyset pages) and GET /api/messages/:id (one message).
 // Read-only; both need a key with the `read` role.
 
-export type MessagesRouteDeps = { store: Store };
+/** `cursorKey`: shared by every instance behind one load balancer; absent: a fresh key per process. */
+export type MessagesRouteDeps = { store: Store; cursorKey?: Buffer | undefined };
 
 export const rawContentType = 'application/hl7-v2';
 const retryAfterSeconds = 30;
 
 export const messagesRoutes: FastifyPluginAsync<MessagesRouteDeps> = async (app, deps) => {
+  const cursors = createCursorCodec(deps.cursorKey);
   app.get('/api/messages', { config: { auth: 'read' }, ...zodValidated, schema: listSchema }, (request, reply) =>
-    listMessages(deps.store, request.query, reply),
+    listMessages(deps.store, cursors, request.query, reply),
   );
   app.get('/api/messages/:id', { config: { auth: 'read' }, ...zodValidated, schema: detailSchema }, (request, reply) =>
     showMessage(deps.store, request.params, request.query, reply),
   );
 };
 
-async function listMessages(store: Store, rawQuery: unknown, reply: FastifyReply): Promise<MessagePage | FastifyReply> {
+async function listMessages(store: Store, cursors: CursorCodec, rawQuery: unknown, reply: FastifyReply): Promise<MessagePage | FastifyReply> {
   const query = listQuerySchema.safeParse(rawQuery);
   if (!query.success) return badRequest(reply, describeIssue(query.error));
-  const after = query.data.cursor === undefined ? null : decodeCursor(query.data.cursor);
+  const after = query.data.cursor === undefined ? null : cursors.decode(query.data.cursor);
   if (query.data.cursor !== undefined && after === null) {
-    return badRequest(reply, 'cursor: not a cursor from this API (use nextCursor as given)');
+    return badRequest(reply, 'cursor: not a cursor from this service (use nextCursor as given; a cursor ends with a restart unless https.cursorKey is set)');
   }
   // One row more than the page tells whether another page follows (no empty last page).
   const rows = await orUnavailable(reply, () => store.listMessages(toFilter(query.data, after)));
@@ -44,7 +46,7 @@ async function listMessages(store: Store, rawQuery: unknown, reply: FastifyReply
   const page = rows.slice(0, query.data.limit);
   const body: MessagePage = { items: page.map(toItem) };
   const last = page.at(-1);
-  if (rows.length > query.data.limit && last !== undefined) body.nextCursor = encodeCursor(last);
+  if (rows.length > query.data.limit && last !== undefined) body.nextCursor = cursors.encode(last);
   return body;
 }
 
