@@ -6,7 +6,8 @@ import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.
 import { createControlIdGenerator } from './ingest/control-id.ts';
 import { compileSenderRules } from './ingest/identity.ts';
 import { createIngest } from './ingest/ingest.ts';
-import { createIngestCounters, type Ingest, type IngestCounters, type IngestOptions } from './ingest/outcome.ts';
+import { createIngestCounters, type IngestCounters } from './ingest/counters.ts';
+import type { Ingest, IngestOptions } from './ingest/deps.ts';
 import { instrumentIngest, instrumentStore } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMllpServer, type FrameHandler, type MllpServer } from './mllp/server.ts';

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { describeError } from '../hl7/errors.ts';
-import type { Ingest, IngestOutcome } from '../ingest/outcome.ts';
+import type { Ingest } from '../ingest/deps.ts';
 import { peerCertSubject } from './auth.ts';
 import { formatHl7ContentType, hl7MediaTypes, parseHl7ContentType } from './content-type.ts';
 import { sendProblem } from './problem.ts';
@@ -14,18 +13,6 @@ export type Hl7RouteDeps = { ingest: Ingest; maxMessageBytes: number };
 
 /** How long a sender should wait before retransmitting when the store is down (503). */
 export const retryAfterSeconds = 30;
-
-/**
- * 200 when accepted (or an exact retransmission); else the HTTP status of the deciding issue.
- * A batch is 200 (each message's own ACK inside the envelope says how it went), or 503 when its
- * transaction could not be committed.
- */
-export function httpStatusOf(outcome: IngestOutcome): number {
-  if (outcome.result === 'batch') return outcome.batch?.storeUnavailable === true ? 503 : 200;
-  if (outcome.result === 'accepted' || outcome.result === 'duplicate') return 200;
-  const first = outcome.issues[0];
-  return first === undefined ? 500 : describeError(first.code).httpStatus;
-}
 
 export const hl7Routes: FastifyPluginAsync<Hl7RouteDeps> = async (app, deps) => {
   // Inside this plugin only: every body is read as bytes; the route itself decides what it takes
@@ -55,15 +42,15 @@ export const hl7Routes: FastifyPluginAsync<Hl7RouteDeps> = async (app, deps) => 
           ackMode: 'always',
         },
       );
+      if (outcome.httpStatus === 503) reply.header('retry-after', String(retryAfterSeconds));
+      // An inbound ACK message is stored and never answered with an ACK: the status says how it went.
       if (outcome.ack === null) {
-        request.log.error({ controlId: outcome.controlId }, 'ingest produced no ACK for an HTTP request');
-        return sendProblem(reply, 500, 'Internal Server Error');
+        if (outcome.httpStatus < 300) return reply.code(204).send();
+        return sendProblem(reply, outcome.httpStatus, 'ACK message refused', outcome.issues.map((i) => i.message).join('; '));
       }
-      const status = httpStatusOf(outcome);
-      if (status === 503) reply.header('retry-after', String(retryAfterSeconds));
       // The statuses are those documented in the schema; typed loosely, the status is computed.
       return (reply as FastifyReply)
-        .code(status)
+        .code(outcome.httpStatus)
         .type(formatHl7ContentType(type.mediaType, outcome.charset))
         .send(outcome.ack);
     },
@@ -91,6 +78,7 @@ function documentation(maxMessageBytes: number) {
     body: { type: 'string', description: 'An HL7 v2 message, segments separated by CR' },
     response: {
       200: ack('AA or CA: stored (or an exact retransmission of a stored message)'),
+      204: { description: 'An inbound ACK message (MSH-9.1 = ACK): stored; ACK messages are never answered with an ACK' },
       400: ack('AE/CE (content error, including an MSH-10 already received from this sender with other content) or AR (no readable MSH): not accepted'),
       401: problemJsonSchema,
       403: {

@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HttpsConfig } from '../config/schema.ts';
-import type { Ingest } from '../ingest/outcome.ts';
+import type { Ingest } from '../ingest/deps.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthenticator, installAuth, rateLimitKeyOf } from './auth.ts';

@@ -1,9 +1,13 @@
-import { resultOf, type AckCode } from '../hl7/ack.ts';
+import { resultOf, type AckCode, type AckResult } from '../hl7/ack.ts';
 import type { Issue } from '../hl7/errors.ts';
 import type { NewMessage } from '../store/store.ts';
-import { answer, type IngestDeps, type IngestResult, type Verdict } from './outcome.ts';
-import { conflictIssue, conflictKey, dedupKey } from './store-accepted.ts';
+import { answer } from './answer.ts';
+import type { IngestDeps } from './deps.ts';
+import type { IngestResult } from './outcome.ts';
+import { conflictKey, dedupKey } from './row.ts';
+import { conflictIssue, storeUnavailable } from './store-accepted.ts';
 import { refusalText } from './store-refused.ts';
+import type { Verdict } from './verdict.ts';
 
 // What to do with each message of a batch, decided before the batch's one transaction: the same
 // rules as a single message (store-accepted.ts), with duplicates inside the batch resolved here so
@@ -61,27 +65,27 @@ export function refusal(deps: IngestDeps, prepared: Prepared, issues: Issue[]): 
 export function unavailable(deps: IngestDeps, plan: Plan): Settled {
   const { prepared } = plan;
   if (plan.kind === 'refuse') return { prepared, result: plan.result, issues: plan.issues, stored: false, code: plan.code, ack: plan.ack };
-  const issue: Issue = {
-    code: 'store-unavailable',
-    location: { segment: 'MSH' },
-    message: 'the message could not be stored now; send it again later',
-  };
+  const issue = storeUnavailable();
   return { prepared, result: 'reject', issues: [issue], stored: false, ...fullAnswer(deps, prepared.verdict, 'reject', [issue]) };
 }
 
 /** An exact copy inside the batch is answered as its first occurrence was, without a row. */
 export function settleSame(deps: IngestDeps, plan: SamePlan, first: Settled): Settled {
   const { verdict } = plan.prepared;
-  if (first.result === 'accepted' || first.result === 'duplicate') {
+  if (first.result === 'accept' || first.result === 'duplicate') {
     return { prepared: plan.prepared, result: 'duplicate', issues: [], stored: false, ...fullAnswer(deps, verdict, 'accept', []) };
   }
   const result = first.result === 'reject' ? 'reject' : 'error';
   return { prepared: plan.prepared, result, issues: first.issues, stored: false, ...fullAnswer(deps, verdict, result, first.issues) };
 }
 
-/** Every message of a batch is answered, whatever its MSH-15/MSH-16 say (decisions.md). */
-function fullAnswer(deps: IngestDeps, verdict: Verdict, result: 'accept' | 'error' | 'reject', issues: Issue[]): Answer {
-  const { code, ack } = answer({ ...deps, options: { ...deps.options, ackMode: 'always' } }, verdict, result, issues);
+/**
+ * Every message of a batch is answered, whatever its MSH-15/MSH-16 say (decisions.md): the envelope's
+ * counts must match what was sent, ACK messages included. A batch of nothing but ACKs (a batch
+ * acknowledgement) is not answered at all (batch.ts).
+ */
+function fullAnswer(deps: IngestDeps, verdict: Verdict, result: AckResult, issues: Issue[]): Answer {
+  const { code, ack } = answer(deps, verdict, result, issues, { mode: 'always', evenAnAck: true });
   if (code === null || ack === null) throw new Error('ackMode always gave no answer');
   return { code, ack };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../store/store.ts';
 import { setupIngest } from '../../test/support/ingest-harness.ts';
-import { buildMessage } from '../../test/support/messages.ts';
+import { buildAckMessage, buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
 import type { IngestOutcome } from './outcome.ts';
 
@@ -26,12 +26,29 @@ function readEnvelope(outcome: IngestOutcome) {
 }
 
 describe('ingest: batches', () => {
+  it('stores a batch acknowledgement (a batch of ACK messages) and never answers it', async () => {
+    const { store, send, counters } = setupIngest();
+    const outcome = await send(batch(buildAckMessage('K1'), buildAckMessage('K2')));
+    expect(outcome).toMatchObject({ result: 'batch', ack: null, stored: true, httpStatus: 200 });
+    expect(store.rows.map((r) => [r.controlId, r.status, r.messageType, r.ackCode])).toEqual([
+      ['K1', 'received', 'ACK', null],
+      ['K2', 'received', 'ACK', null],
+    ]);
+    expect(counters.inboundAcks).toBe(2);
+  });
+
+  it('answers every message of a mixed batch, an ACK message included, so the counts match what was sent', async () => {
+    const { send } = setupIngest();
+    const outcome = await send(batch(buildMessage({ controlId: 'C1' }), buildAckMessage('K3')));
+    expect(readEnvelope(outcome).codes).toEqual(['AA C1', 'AA K3']);
+  });
+
   it('stores each message of a batch as its own row and answers one ACK per message inside the envelope', async () => {
     const { store, send, counters } = setupIngest();
     const messages = [buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C2', type: 'ORM', event: 'O01' }), buildMessage({ controlId: 'C3', body: ['EVN|A01'] })];
     const outcome = await send(batch(...messages));
     expect(outcome).toMatchObject({ result: 'batch', ackCode: null, stored: true, controlId: 'B1', batch: { batches: 1, storeUnavailable: false } });
-    expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['accepted', 'reject', 'error']);
+    expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['accept', 'reject', 'error']);
     expect(readEnvelope(outcome).codes).toEqual(['AA C1', 'AR C2', 'AE C3']);
     expect(readEnvelope(outcome).text).toMatch(/^BHS\|\^~\\&\|LISTENER\|HOSP\|SENDER\|SFAC\|[^|]+\|\|\|\|ACK\d+\|B1\r/);
     expect(readEnvelope(outcome).text).toMatch(/\rBTS\|3\r$/);
@@ -100,7 +117,7 @@ describe('ingest: batches', () => {
     it('stores an exact copy inside the batch once and answers it as the first', async () => {
       const { store, send, counters, transactions } = setupIngest();
       const outcome = await send(batch(buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C1' })));
-      expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['accepted', 'duplicate']);
+      expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['accept', 'duplicate']);
       // Settled before the store: one transaction, one row.
       expect(transactions.map((rows) => rows.length)).toEqual([1]);
       expect(readEnvelope(outcome).codes).toEqual(['AA C1', 'AA C1']);
@@ -124,7 +141,7 @@ describe('ingest: batches', () => {
       const { store, send } = setupIngest();
       await send(buildMessage({ controlId: 'C1' }));
       const outcome = await send(batch(buildMessage({ controlId: 'C1' }), buildMessage({ controlId: 'C2' })));
-      expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['duplicate', 'accepted']);
+      expect(outcome.batch?.messages.map((m) => m.result)).toEqual(['duplicate', 'accept']);
       expect(readEnvelope(outcome).codes).toEqual(['AA C1', 'AA C2']);
       expect(store.rows.map((r) => r.controlId)).toEqual(['C1', 'C2']);
     });

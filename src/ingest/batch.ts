@@ -12,8 +12,12 @@ import {
   type RowPlan,
   type Settled,
 } from './batch-plan.ts';
-import { outcomeOf, storeErrorSummary, type IngestDeps, type IngestOutcome, type Verdict } from './outcome.ts';
-import { conflictIssue, conflictKey } from './store-accepted.ts';
+import type { IngestDeps } from './deps.ts';
+import { storeErrorSummary } from './log.ts';
+import { outcomeOf, type IngestOutcome } from './outcome.ts';
+import { conflictKey } from './row.ts';
+import { conflictIssue } from './store-accepted.ts';
+import { isInboundAck, type Verdict } from './verdict.ts';
 
 // An HL7 batch (FHS/BHS … BTS/FTS): each message judged as a single one, all rows committed in ONE
 // transaction (store.insertMessages), then one answer: the envelope holding one ACK per message.
@@ -31,11 +35,14 @@ export async function ingestBatch(
   prepare: (bytes: Buffer) => Prepared,
 ): Promise<BatchIngest> {
   const prepared = envelope.batches.flatMap((batch) => batch.messages.map(prepare));
-  const plans = planBatch(deps, prepared);
+  // A batch acknowledgement (nothing but ACK messages) is stored and, like any ACK, never answered:
+  // its rows hold no ACK, since none is sent.
+  const onlyAcks = prepared.length > 0 && prepared.every((p) => isInboundAck(p.verdict.header));
+  const plans = planBatch(deps, prepared).map((plan) => (onlyAcks && plan.kind !== 'same' ? unanswered(plan) : plan));
   const { settled, committed } = await storeBatch(deps, plans);
   const messages = settled.map((s) => ({
     verdict: s.prepared.verdict,
-    outcome: outcomeOf(s.prepared.verdict, s.result, s.code, s.ack, s.issues, s.stored),
+    outcome: outcomeOf(s.prepared.verdict, s.result, { code: s.code, ack: s.ack }, s.issues, s.stored),
   }));
   const acks: Buffer[][] = [];
   let next = 0;
@@ -48,10 +55,12 @@ export async function ingestBatch(
     sendingApplication: deps.options.ackSendingApplication,
     sendingFacility: deps.options.ackSendingFacility,
   });
+  const storeUnavailable = !committed && plans.length > 0;
   const outcome: IngestOutcome = {
-    ...outcomeOf(reference, 'batch', null, ack, [], committed),
+    ...outcomeOf(reference, 'batch', { code: null, ack: onlyAcks ? null : ack }, [], committed),
     charset: commonCharset(settled),
-    batch: { batches: envelope.batches.length, messages: messages.map((m) => m.outcome), storeUnavailable: !committed && plans.length > 0 },
+    httpStatus: storeUnavailable ? 503 : 200,
+    batch: { batches: envelope.batches.length, messages: messages.map((m) => m.outcome), storeUnavailable },
   };
   return { outcome, messages };
 }
@@ -78,6 +87,10 @@ async function storeBatch(deps: IngestDeps, plans: Plan[]): Promise<{ settled: S
     settled.push(done);
   }
   return { settled, committed: rowPlans.length > 0 };
+}
+
+function unanswered(plan: RowPlan): RowPlan {
+  return { ...plan, row: { ...plan.row, ackCode: null, ack: null } };
 }
 
 function isRowPlan(step: Settled | Plan): step is RowPlan {
@@ -108,7 +121,7 @@ function settleFinal(plan: RowPlan, result: InsertResult | undefined): Settled {
   const { prepared, code, ack } = plan;
   if (plan.kind === 'refuse') return { prepared, result: plan.result, issues: plan.issues, stored: result !== undefined, code, ack };
   if (result === undefined) throw new Error('the store returned fewer results than rows');
-  return result.inserted ? { prepared, result: 'accepted', issues: [], stored: true, code, ack } : duplicate(plan);
+  return result.inserted ? { prepared, result: 'accept', issues: [], stored: true, code, ack } : duplicate(plan);
 }
 
 /** Already stored with the same content: the sender missed our answer. Answered again, no row. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sendersSchema } from '../config/schema.ts';
 import type { Issue } from '../hl7/errors.ts';
 import { checkSender, compileSenderRules, findSenderIssue } from './identity.ts';
-import type { IngestSource, Verdict } from './outcome.ts';
+import type { IngestSource } from './source.ts';
+import type { Verdict } from './verdict.ts';
 
 const LAB_SUBJECT = 'CN=lab1,O=Hospital,C=CH';
 

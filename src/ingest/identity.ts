@@ -2,7 +2,8 @@ import type { SendersConfig } from '../config/schema.ts';
 import type { ErrorCode, Issue } from '../hl7/errors.ts';
 import type { MessageHeader } from '../hl7/message.ts';
 import { createAddressMatcher, type AddressMatcher } from '../net/allow-list.ts';
-import type { IngestSource, Verdict } from './outcome.ts';
+import type { IngestSource } from './source.ts';
+import type { Verdict } from './verdict.ts';
 
 // Identity rules (`senders`): which MSH-3/MSH-4 a peer may claim. A rule matches a peer when the
 // peer's address is in its `cidr` and its verified client certificate subject equals its

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeError } from '../hl7/errors.ts';
 import { RowTooLargeError, StoreUnavailableError } from '../store/store.ts';
 import { setupIngest } from '../../test/support/ingest-harness.ts';
-import { buildMessage } from '../../test/support/messages.ts';
+import { buildAckMessage, buildMessage } from '../../test/support/messages.ts';
 import { readAck } from '../../test/support/mllp-raw.ts';
 
 // The use case with a store made of plain data: what is stored, and which ACK leaves, per case.
@@ -12,7 +12,7 @@ describe('ingest', () => {
   it('stores an accepted message with its exact ACK before returning AA', async () => {
     const { store, send } = setupIngest();
     const outcome = await send(buildMessage({ controlId: 'C1' }));
-    expect(outcome).toMatchObject({ result: 'accepted', ackCode: 'AA', stored: true, controlId: 'C1' });
+    expect(outcome).toMatchObject({ result: 'accept', ackCode: 'AA', stored: true, controlId: 'C1' });
     expect(store.rows).toHaveLength(1);
     expect(store.rows[0]).toMatchObject({ status: 'received', ackCode: 'AA', patientId: 'PAT-12345', messageType: 'ADT' });
     expect(store.rows[0]?.ack?.equals(outcome.ack as Buffer)).toBe(true);
@@ -29,7 +29,7 @@ describe('ingest', () => {
 
   it.each([
     ['reject', 'error', 'AE', ['received', 'rejected']],
-    ['accept', 'accepted', 'AA', ['received', 'received']],
+    ['accept', 'accept', 'AA', ['received', 'received']],
   ] as const)('onConflict %s: same MSH-10, other content → %s (%s)', async (onConflict, result, code, statuses) => {
     const { store, send } = setupIngest({ onConflict });
     await send(buildMessage({ controlId: 'C1', note: 'one' }));
@@ -75,7 +75,9 @@ describe('ingest', () => {
     await send('PID|1||X\r');
     store.failWith = new StoreUnavailableError('down');
     await send(buildMessage({ controlId: 'C2' }));
-    expect(counters).toEqual({ accepted: 1, duplicates: 1, refused: 2, unreadable: 1, storeFailures: 1 });
+    store.failWith = null;
+    await send(inboundAck('A1'));
+    expect(counters).toEqual({ accepted: 2, duplicates: 1, refused: 2, unreadable: 1, storeFailures: 1, inboundAcks: 1 });
   });
 
   it('stores a refused message with the reason and no dedup key', async () => {
@@ -89,7 +91,7 @@ describe('ingest', () => {
   it('stores without answering when MSH-15 and MSH-16 are NE', async () => {
     const { store, send } = setupIngest();
     const outcome = await send(buildMessage({ controlId: 'C1', msh15: 'NE', msh16: 'NE' }));
-    expect(outcome).toMatchObject({ result: 'accepted', ack: null, ackCode: null, stored: true });
+    expect(outcome).toMatchObject({ result: 'accept', ack: null, ackCode: null, stored: true });
     expect(store.rows[0]).toMatchObject({ ackCode: null, ack: null });
   });
 
@@ -107,6 +109,74 @@ describe('ingest', () => {
     expect(outcome).toMatchObject({ result: 'reject', ackCode: 'AR' });
     expect(outcome.issues.map((i) => i.code)).toEqual(['message-too-large']);
     expect(readAck(outcome.ack as Buffer).err.join()).toContain('207');
+  });
+});
+
+// Every combination of MSH-15 (accept ACK) and MSH-16 (application ACK), table 0155 and empty.
+const ackTypes = ['', 'AL', 'NE', 'ER', 'SU'];
+const combinations = ackTypes.flatMap((msh15) => ackTypes.map((msh16) => [msh15, msh16] as const));
+
+describe('our own failures are always answered, whatever MSH-15/MSH-16 say', () => {
+  it.each(combinations)('MSH-15 %j, MSH-16 %j: store unavailable → AR/CR 207, nothing stored', async (msh15, msh16) => {
+    const { store, send } = setupIngest();
+    store.failWith = new StoreUnavailableError('database did not answer within 5000 ms');
+    const outcome = await send(buildMessage({ controlId: 'C1', msh15, msh16 }));
+    expect(outcome).toMatchObject({ result: 'reject', stored: false, httpStatus: 503 });
+    expect(outcome.ack).not.toBeNull();
+    const ack = readAck(outcome.ack as Buffer);
+    expect(['AR', 'CR']).toContain(ack.code);
+    expect(ack.controlId).toBe('C1');
+    expect(ack.err.join()).toContain('207');
+    expect(store.rows).toHaveLength(0);
+  });
+
+  it.each(combinations)('MSH-15 %j, MSH-16 %j: too large for the store → AR/CR 207', async (msh15, msh16) => {
+    const { store, send } = setupIngest();
+    store.failWith = new RowTooLargeError('over max_allowed_packet');
+    const outcome = await send(buildMessage({ controlId: 'C1', msh15, msh16 }));
+    expect(['AR', 'CR']).toContain(outcome.ackCode);
+    expect(outcome.httpStatus).toBe(413);
+  });
+
+  it('answers an oversize frame of an NE/NE sender (it was not stored as sent)', async () => {
+    const { ingest } = setupIngest();
+    const head = Buffer.from(buildMessage({ controlId: 'BIG', msh15: 'NE', msh16: 'NE' }));
+    const outcome = await ingest({ kind: 'oversize', head, bytes: 20_000_000 }, { transport: 'mllp', remoteAddress: null });
+    expect(['AR', 'CR']).toContain(outcome.ackCode);
+  });
+
+  it('still leaves a stored NE/NE message, and an NE/NE content error, unanswered', async () => {
+    const { send } = setupIngest();
+    expect((await send(buildMessage({ controlId: 'C1', msh15: 'NE', msh16: 'NE' }))).ack).toBeNull();
+    expect((await send(buildMessage({ controlId: 'C2', msh15: 'NE', msh16: 'NE', timestamp: '2026' + '13' }))).ack).toBeNull();
+  });
+});
+
+const inboundAck = buildAckMessage;
+
+describe('inbound ACK messages (MSH-9.1 = ACK)', () => {
+  it.each(['hl7', 'always'] as const)('are stored and never answered (ackMode %s), so two engines cannot ping-pong', async (ackMode) => {
+    const { store, send } = setupIngest({ ackMode });
+    const outcome = await send(inboundAck('A1', { msh15: 'AL' }));
+    expect(outcome).toMatchObject({ result: 'accept', ack: null, ackCode: null, stored: true, httpStatus: 200 });
+    expect(store.rows).toHaveLength(1);
+    expect(store.rows[0]).toMatchObject({ status: 'received', messageType: 'ACK', ackCode: null, ack: null });
+  });
+
+  it('are not answered when refused either, nor when the store is down', async () => {
+    const { store, send } = setupIngest({ ackMode: 'always' });
+    const refused = await send(inboundAck('A2', { timestamp: '20261399' }));
+    expect(refused).toMatchObject({ result: 'error', ack: null, stored: true, httpStatus: 400 });
+    expect(store.rows[0]).toMatchObject({ status: 'rejected', messageType: 'ACK' });
+    store.failWith = new StoreUnavailableError('down');
+    expect((await send(inboundAck('A3'))).ack).toBeNull();
+  });
+
+  it('a retransmitted ACK message is one row, still unanswered', async () => {
+    const { store, send } = setupIngest();
+    await send(inboundAck('A4'));
+    expect(await send(inboundAck('A4'))).toMatchObject({ result: 'duplicate', ack: null });
+    expect(store.rows).toHaveLength(1);
   });
 });
 

@@ -1,32 +1,14 @@
-import { hash } from 'node:crypto';
-import type { Logger } from 'pino';
-import { ackCodeFor, buildAck, type AckCode, type AckMode } from '../hl7/ack.ts';
-import { encodeText } from '../hl7/charset.ts';
-import type { Issue } from '../hl7/errors.ts';
-import type { MessageHeader } from '../hl7/message.ts';
-import type { ValidationRules } from '../hl7/validate.ts';
-import type { Store } from '../store/store.ts';
-import type { SenderRules } from './identity.ts';
+import type { AckCode, AckResult } from '../hl7/ack.ts';
+import { describeError, type Issue } from '../hl7/errors.ts';
+import { orNull } from './row.ts';
+import type { Verdict } from './verdict.ts';
 
-// The shapes the ingest steps share, and how an outcome and its ACK are made.
+// What ingest tells a door: the ACK bytes (or none), the charset they are in, the HTTP status that
+// fits the cause, and what happened, in one vocabulary with the ACK decision (src/hl7/ack.ts):
+// accept | error | reject, plus two cases only ingest knows: a duplicate (an exact retransmission,
+// answered again without a second row) and a batch (an envelope of ACKs, see `batch`).
 
-export type IngestSource = {
-  transport: 'mllp' | 'https';
-  remoteAddress: string | null;
-  connectionId?: number;
-  /** Subject of the peer's verified TLS client certificate, when there is one. */
-  tlsClientSubject?: string | null;
-  /** Overrides hl7.ackMode for this door: HTTP passes 'always' (a request always gets an answer). */
-  ackMode?: AckMode;
-};
-
-export type IngestInput =
-  /** `charset`: declared by the transport (HTTP Content-Type); wins over MSH-18. */
-  | { kind: 'message'; bytes: Buffer; charset?: string }
-  | { kind: 'oversize'; head: Buffer; bytes: number };
-
-/** 'batch': an FHS/BHS envelope answered with one ACK per message (see `IngestOutcome.batch`). */
-export type IngestResult = 'accepted' | 'duplicate' | 'error' | 'reject' | 'batch';
+export type IngestResult = AckResult | 'duplicate' | 'batch';
 
 /**
  * Set when result is 'batch'. `messages`: one outcome per message, in envelope order (their ACKs
@@ -36,129 +18,48 @@ export type IngestResult = 'accepted' | 'duplicate' | 'error' | 'reject' | 'batc
 export type BatchSummary = { batches: number; messages: IngestOutcome[]; storeUnavailable: boolean };
 
 export type IngestOutcome = {
-  /** Encoded ACK payload (unframed), or null when the sender asked for no answer. */
+  /** Encoded ACK payload (unframed), or null when no answer is sent (MSH-15/16 said so; an inbound ACK). */
   ack: Buffer | null;
   ackCode: AckCode | null;
   result: IngestResult;
   /** Whether a row was committed for this message (false for duplicates and store failures). */
   stored: boolean;
   issues: Issue[];
+  /** The status an HTTP door answers with: 200, or the deciding issue's (src/hl7/errors.ts). */
+  httpStatus: number;
   controlId: string | null;
   messageType: string | null;
-  /** The charset the message was decoded with and the ACK encoded in (the HTTP response's charset). */
-  charset?: string;
+  /** The charset the ACK bytes are encoded in (the HTTP response's charset). */
+  charset?: string | undefined;
   /** MSH-9.2, for metrics labels (optional so hand-made outcomes in tests stay valid). */
   triggerEvent?: string | null;
   batch?: BatchSummary;
 };
 
-export type IngestOptions = {
-  rules: ValidationRules;
-  onConflict: 'reject' | 'accept';
-  ackMode: 'hl7' | 'always';
-  defaultCharset: string;
-  maxMessageBytes: number;
-  ackSendingApplication: string;
-  ackSendingFacility: string;
-};
-
-/** Running totals, read by the app for logs (and later metrics). Plain numbers. */
-export type IngestCounters = {
-  accepted: number;
-  duplicates: number;
-  refused: number;
-  /** Frames without a readable MSH (also counted in `refused`). */
-  unreadable: number;
-  /** Messages that could not be committed (answered AR 207, or a refused row lost). */
-  storeFailures: number;
-};
-
-export function createIngestCounters(): IngestCounters {
-  return { accepted: 0, duplicates: 0, refused: 0, unreadable: 0, storeFailures: 0 };
-}
-
-export type IngestDeps = {
-  counters: IngestCounters;
-  store: Store;
-  options: IngestOptions;
-  log: Logger;
-  clock: () => Date;
-  newControlId: () => string;
-  /** Identity rules (`senders`, src/ingest/identity.ts); absent: any peer may claim any MSH-3/MSH-4. */
-  senders?: SenderRules;
-};
-
-export type Ingest = (input: IngestInput, source: IngestSource) => Promise<IngestOutcome>;
-
-/** What the parse and validate steps concluded, before anything is stored. */
-export type Verdict = {
-  header: Partial<MessageHeader> | null;
-  charset: string;
-  patientId: string | null;
-  issues: Issue[];
-};
-
-/** Builds the ACK text for a result, or nothing when MSH-15/MSH-16 ask for no answer. */
-export function answer(
-  deps: IngestDeps,
-  verdict: Verdict,
-  result: 'accept' | 'error' | 'reject',
-  issues: Issue[],
-): { code: AckCode | null; ack: Buffer | null } {
-  const code = ackCodeFor(verdict.header, result, deps.options.ackMode);
-  if (code === null) return { code, ack: null };
-  const text = buildAck({
-    header: verdict.header,
-    code,
-    issues,
-    controlId: deps.newControlId(),
-    now: deps.clock(),
-    sendingApplication: deps.options.ackSendingApplication,
-    sendingFacility: deps.options.ackSendingFacility,
-  });
-  return { code, ack: encodeText(text, verdict.charset) };
+/** 200 when accepted (or answered again); else the HTTP status of the deciding (first) issue. */
+export function httpStatusOf(result: IngestResult, issues: readonly Issue[]): number {
+  const first = issues[0];
+  if (result === 'accept' || result === 'duplicate' || result === 'batch' || first === undefined) return 200;
+  return describeError(first.code).httpStatus;
 }
 
 export function outcomeOf(
   verdict: Verdict,
   result: IngestResult,
-  ackCode: AckCode | null,
-  ack: Buffer | null,
+  answer: { code: AckCode | null; ack: Buffer | null; charset?: string | undefined },
   issues: Issue[],
   stored: boolean,
 ): IngestOutcome {
   return {
-    ack,
-    ackCode,
+    ack: answer.ack,
+    ackCode: answer.code,
     result,
     stored,
     issues,
+    httpStatus: httpStatusOf(result, issues),
     controlId: orNull(verdict.header?.controlId),
     messageType: orNull(verdict.header?.messageType),
-    charset: verdict.charset,
+    charset: answer.charset ?? verdict.charset,
     triggerEvent: orNull(verdict.header?.triggerEvent),
   };
-}
-
-export function storeErrorSummary(err: unknown): { type: string; message: string } {
-  // Store errors carry no PHI (the engines drop server texts that could quote values).
-  if (err instanceof Error) return { type: err.name, message: err.message };
-  return { type: typeof err, message: 'non-error thrown' };
-}
-
-/** One-shot crypto.hash: no Hash object per call (two digests per message on the hot path). */
-export function sha256(data: Buffer | string): string {
-  return hash('sha256', data, 'hex');
-}
-
-/**
- * MSH-10 as a log binding: cut to 64 characters, so a broken or hostile sender's megabyte-long
- * control id cannot flood the log (the row keeps the whole message).
- */
-export function loggedControlId(controlId: string | null): string | null {
-  return controlId === null || controlId.length <= 64 ? controlId : `${controlId.slice(0, 64)}…`;
-}
-
-export function orNull(value: string | undefined): string | null {
-  return value === undefined || value === '' ? null : value;
 }

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../test/support/memory-store.ts';
 import { newRow } from '../../test/support/rows.ts';
-import type { Ingest, IngestOutcome } from '../ingest/outcome.ts';
+import type { Ingest } from '../ingest/deps.ts';
+import type { IngestOutcome } from '../ingest/outcome.ts';
 import { instrumentIngest, instrumentStore } from './instrument.ts';
 import { createMetrics } from './metrics.ts';
 
 const outcome: IngestOutcome = {
   ack: Buffer.from('MSH|^~\\&\rMSA|AA|1'),
   ackCode: 'AA',
-  result: 'accepted',
+  result: 'accept',
   stored: true,
   issues: [],
+  httpStatus: 200,
   controlId: '1',
   messageType: 'ADT',
   triggerEvent: 'A01',

@@ -1,4 +1,4 @@
-import type { Ingest } from '../ingest/outcome.ts';
+import type { Ingest } from '../ingest/deps.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -14,7 +14,7 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-const accepted: ObservedOutcome = { ackCode: 'AA', result: 'accepted', stored: true, messageType: 'ADT', triggerEvent: 'A01' };
+const accepted: ObservedOutcome = { ackCode: 'AA', result: 'accept', stored: true, messageType: 'ADT', triggerEvent: 'A01' };
 
 describe('createMetrics', () => {
   it('counts messages by transport, type, event, ACK code and result', async () => {
@@ -24,7 +24,7 @@ describe('createMetrics', () => {
     metrics.observeIngest('https', { ...accepted, messageType: 'QRY', triggerEvent: 'Q01', ackCode: 'AR', result: 'reject' }, 0.001);
     const { body, contentType } = await metrics.render();
     expect(contentType).toMatch(/^text\/plain/);
-    expect(sample(body, 'hl7_messages_total', { transport: 'mllp', type: 'ADT', event: 'A01', ack_code: 'AA', result: 'accepted' })).toBe(2);
+    expect(sample(body, 'hl7_messages_total', { transport: 'mllp', type: 'ADT', event: 'A01', ack_code: 'AA', result: 'accept' })).toBe(2);
     expect(sample(body, 'hl7_messages_total', { transport: 'https', type: 'other', event: 'other', ack_code: 'AR' })).toBe(1);
     expect(sample(body, 'hl7_refused_messages_total', { transport: 'https', ack_code: 'AR' })).toBe(1);
     expect(sample(body, 'hl7_ack_latency_seconds_count', { transport: 'mllp' })).toBe(2);

@@ -15,7 +15,7 @@ import {
 /** What an ingest call concluded; IngestOutcome satisfies it. */
 export type ObservedOutcome = {
   ackCode: string | null;
-  result: 'accepted' | 'duplicate' | 'error' | 'reject';
+  result: 'accept' | 'duplicate' | 'error' | 'reject';
   stored: boolean;
   messageType: string | null;
   triggerEvent?: string | null;

@@ -56,4 +56,23 @@ describe.skipIf(mariadb === null)('database outage', () => {
     peer.end();
     other.end();
   });
+
+  it('answers every MSH-15/MSH-16 combination AR/CR 207 while the database is cut, NE/NE included', async () => {
+    const types = ['', 'AL', 'NE', 'ER', 'SU'];
+    const combinations = types.flatMap((msh15) => types.map((msh16) => ({ msh15, msh16, controlId: `CUT-${msh15 || '_'}-${msh16 || '_'}` })));
+    const peer = await openRawPeer(t.port);
+    db.proxy.cut();
+    try {
+      for (const c of combinations) peer.send(buildMessage(c));
+      for (const [i, c] of combinations.entries()) {
+        const ack = readAck(await peer.reply(i + 1));
+        expect([c.controlId, ack.code]).toEqual([c.controlId, expect.stringMatching(/^(AR|CR)$/)]);
+        expect(ack.controlId).toBe(c.controlId);
+        expect(ack.err.join('\r')).toContain('207');
+      }
+    } finally {
+      db.proxy.restore();
+      peer.end();
+    }
+  });
 });

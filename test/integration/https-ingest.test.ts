@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app-harness.ts';
 import { send, type Answer } from '../support/https-client.ts';
 import { createTestDatabase } from '../support/mariadb.ts';
-import { buildMessage, type MessageOptions } from '../support/messages.ts';
+import { buildAckMessage, buildMessage, type MessageOptions } from '../support/messages.ts';
 import { readAck } from '../support/mllp-raw.ts';
 import { createTestPki, type TestPki } from '../support/tls.ts';
 
@@ -115,6 +115,14 @@ describe(`POST /hl7 over HTTPS (${mariadb ? 'mariadb' : 'sqlite'})`, () => {
     const ack = readAck(other.body);
     expect(ack.code).toBe('AE');
     expect(ack.err.join('\r')).toContain('205');
+  });
+
+  it('stores an inbound ACK message and answers 204 without an ACK (ACK messages are never answered)', async () => {
+    const id = fresh();
+    const answer = await post(buildAckMessage(id));
+    expect(answer.status).toBe(204);
+    expect(answer.body.length).toBe(0);
+    expect(await rowsOf(id)).toMatchObject([{ status: 'received', messageType: 'ACK', ack: null }]);
   });
 
   it.each(['x-application/hl7-v2+er7', 'Application/HL7-V2'])('takes %s and answers in the same media type', async (type) => {

@@ -60,7 +60,7 @@ describe(`GET /metrics (${mariadb ? 'mariadb behind a proxy' : 'sqlite'})`, () =
 
     const body = await scrape();
     const mllpAdt = { transport: 'mllp', type: 'ADT', event: 'A01' };
-    expect(sample(body, 'hl7_messages_total', { ...mllpAdt, ack_code: 'AA', result: 'accepted' })).toBe(2);
+    expect(sample(body, 'hl7_messages_total', { ...mllpAdt, ack_code: 'AA', result: 'accept' })).toBe(2);
     expect(sample(body, 'hl7_messages_total', { ...mllpAdt, ack_code: 'AA', result: 'duplicate' })).toBe(1);
     expect(sample(body, 'hl7_messages_total', { ...mllpAdt, ack_code: 'AE', result: 'error' })).toBe(1);
     expect(sample(body, 'hl7_messages_total', { transport: 'mllp', type: 'other', event: 'other', ack_code: 'AR' })).toBe(1);

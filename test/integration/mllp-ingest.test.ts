@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
-import { buildMessage } from '../support/messages.ts';
+import { buildAckMessage, buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
 
 // The MLLP door end to end on real sockets, on both engines: a real MariaDB database made for
@@ -189,6 +189,16 @@ describe.each(engines)('MLLP ingest on $engine', ({ db, drop }) => {
     peer.send(buildMessage({ controlId: 'AFTER-SILENT' }));
     expect(readAck(await peer.reply(1)).controlId).toBe('AFTER-SILENT');
     expect(await rowsFor('SILENT-1')).toHaveLength(1);
+    expect(peer.replies).toHaveLength(1);
+    peer.end();
+  });
+
+  it('stores an inbound ACK message without answering it; the next message gets its own answer', async () => {
+    const peer = await openRawPeer(t.port);
+    peer.send(buildAckMessage('INBOUND-ACK-1', { msh15: 'AL' }));
+    peer.send(buildMessage({ controlId: 'AFTER-INBOUND-ACK' }));
+    expect(readAck(await peer.reply(1)).controlId).toBe('AFTER-INBOUND-ACK');
+    expect(await rowsFor('INBOUND-ACK-1')).toMatchObject([{ status: 'received', messageType: 'ACK', ackCode: null, ack: null }]);
     expect(peer.replies).toHaveLength(1);
     peer.end();
   });

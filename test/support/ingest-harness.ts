@@ -1,7 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { hl7Schema } from '../../src/config/schema.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
-import { createIngestCounters, type IngestOptions } from '../../src/ingest/outcome.ts';
+import { createIngestCounters } from '../../src/ingest/counters.ts';
+import type { IngestOptions } from '../../src/ingest/deps.ts';
 import type { NewMessage, Store } from '../../src/store/store.ts';
 import { createMemoryStore, type MemoryStore } from './memory-store.ts';
 

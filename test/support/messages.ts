@@ -59,3 +59,9 @@ function defaultBody(type: string, patientId: string, note: string): string[] {
       return ['EVN|A01|20260115103000', pid, 'PV1|1|I|WARD^1^1', `NTE|1||${note}`];
   }
 }
+
+/** An acknowledgement arriving as a message (MSH-9.1 = ACK), e.g. from an engine that answers what it receives. */
+export function buildAckMessage(controlId: string, options: { ackCode?: string; timestamp?: string; msh15?: string } = {}): string {
+  const msh = `MSH|^~\\&|OTHERENGINE|OTHERFAC|HL7LISTENER|HOSP|${options.timestamp ?? '20260115103000'}||ACK^A01^ACK|${controlId}|P|2.5.1|||${options.msh15 ?? ''}`;
+  return `${msh}\rMSA|${options.ackCode ?? 'AA'}|ORIG-${controlId}\r`;
+}

@@ -1,0 +1,49 @@
+import type { Issue } from '../hl7/errors.ts';
+import { parseMessage, type MessageHeader } from '../hl7/message.ts';
+import { validateMessage, type ValidationRules } from '../hl7/validate.ts';
+import type { IngestInput } from './source.ts';
+
+// What parsing and validation concluded about one message, before anything is stored.
+
+export type Verdict = {
+  header: Partial<MessageHeader> | null;
+  charset: string;
+  patientId: string | null;
+  issues: Issue[];
+};
+
+export type JudgeOptions = { rules: ValidationRules; defaultCharset: string; maxMessageBytes: number };
+
+/** `bytes` is the whole message, or the head of an oversize one. */
+export function judge(input: IngestInput, bytes: Buffer, options: JudgeOptions): Verdict {
+  // A charset declared by the transport (HTTP Content-Type) wins over MSH-18.
+  const declared = input.kind === 'message' ? input.charset : undefined;
+  const parsed = parseMessage(bytes, { defaultCharset: options.defaultCharset, charset: declared });
+  const verdict: Verdict = parsed.ok
+    ? { header: parsed.message.header, charset: parsed.message.charset, patientId: parsed.message.patientId, issues: [] }
+    : { header: parsed.header, charset: parsed.charset, patientId: null, issues: [parsed.issue] };
+  // Size decides first: the head was read only to address the AR to the right MSH-10.
+  if (input.kind === 'oversize') return { ...verdict, issues: [tooLarge(input.bytes, options.maxMessageBytes)] };
+  if (!parsed.ok) return verdict;
+  const issues = validateMessage(parsed.message, options.rules);
+  // An inbound ACK is kept for the record whatever hl7.acceptedTypes lists: it is not an event to accept.
+  return { ...verdict, issues: isInboundAck(verdict.header) ? issues.filter((i) => !notForAcks.has(i.code)) : issues };
+}
+
+const notForAcks = new Set<Issue['code']>(['unsupported-message-type', 'unsupported-event']);
+
+export function tooLarge(bytes: number, limit: number): Issue {
+  return {
+    code: 'message-too-large',
+    location: { segment: 'MSH' },
+    message: `message of ${bytes} bytes or more exceeds the limit of ${limit} bytes`,
+  };
+}
+
+/**
+ * An acknowledgement sent to us as a message (MSH-9.1 = ACK): stored, never answered, so two
+ * engines that both answer what they receive cannot bounce ACKs between them for ever.
+ */
+export function isInboundAck(header: Partial<MessageHeader> | null): boolean {
+  return header?.messageType?.toUpperCase() === 'ACK';
+}
