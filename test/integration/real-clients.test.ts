@@ -66,6 +66,20 @@ describe(`real MLLP clients (${mariadb ? 'mariadb' : 'sqlite'})`, () => {
     expect(code).toBe(1);
   });
 
+  it('`npm run send` sends an NE/NE message without waiting for an ACK, and goes on with the next file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hl7-send-'));
+    const silent = join(dir, 'silent.hl7');
+    const next = join(dir, 'next.hl7');
+    writeFileSync(silent, buildMessage({ controlId: 'SEND-NE', msh15: 'NE', msh16: 'NE' }));
+    writeFileSync(next, buildMessage({ controlId: 'SEND-3' }));
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    const code = await runSend([silent, next, '--port', String(t.port), '--timeout', '3000'], io);
+    expect(out).toEqual([`${silent}	SENT	SEND-NE (MSH-15/MSH-16 ask for no ACK)`, `${next}	AA	SEND-3`]);
+    expect(code).toBe(0);
+    for (const id of ['SEND-NE', 'SEND-3']) expect(await t.app.store?.listMessages({ controlId: id })).toHaveLength(1);
+  });
+
   it('`npm run send` reports a missing ACK and sends nothing more on that connection', async () => {
     const silent = createServer((socket) => socket.resume());
     silent.listen(0, '127.0.0.1');
