@@ -63,7 +63,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       senders: compileSenderRules(config.senders),
       options: ingestOptionsFor(config),
     }), metrics);
-    mllp = createMllpServer(config.mllp, mllpHandler(ingest), log.child({ component: 'mllp' }));
+    mllp = createMllpServer(config.mllp, mllpHandler(ingest, log.child({ component: 'mllp' })), log.child({ component: 'mllp' }));
     http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness })) : null;
     try {
       // Built first: wrong TLS files stop start-up before any port opens.
@@ -156,8 +156,10 @@ function startRetention(config: Config, store: Store, log: Logger): RetentionJob
   return job;
 }
 
-function mllpHandler(ingest: Ingest): FrameHandler {
+function mllpHandler(ingest: Ingest, log: Logger): FrameHandler {
   return async (frame, source) => {
+    // Sizes only (never content): lets an operator, or a test, see that a frame reached ingest.
+    log.debug({ conn: source.connectionId, bytes: frame.kind === 'message' ? frame.payload.length : frame.bytes }, 'MLLP frame received');
     const input =
       frame.kind === 'message'
         ? { kind: 'message' as const, bytes: frame.payload }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
-import { runService, startService, writeConfigDir } from '../support/service-process.ts';
+import { runService, startService, waitForLog, writeConfigDir } from '../support/service-process.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { createStore } from '../../src/store/create-store.ts';
 import { dbSchema, type DbConfig } from '../../src/config/schema.ts';
@@ -123,12 +123,12 @@ describe.skipIf(mariadb === null)('process lifecycle on MariaDB', () => {
 
 
   it('on SIGTERM finishes and ACKs the messages in flight, then exits 0', async () => {
-    const service = await startService(writeConfigDir(configYaml({ ...db.config, port: proxy.port })));
+    const service = await startService(writeConfigDir(configYaml({ ...db.config, port: proxy.port }, 'log:\n  level: debug')));
     const peers = await Promise.all([openRawPeer(service.port), openRawPeer(service.port)]);
     proxy.pause(); // the database stops answering: the next messages are in flight
     peers.forEach((peer, i) => peer.send(buildMessage({ controlId: `TERM-${i}` })));
-    // Let both frames reach the service before the signal (it logs nothing per accepted frame).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Both frames must have reached ingest before the signal: the service logs each at debug level.
+    await waitForLog(service, /"msg":"MLLP frame received"/, 2);
     await proxy.waitForTraffic();
     service.child.kill('SIGTERM');
     proxy.resume();

@@ -56,3 +56,18 @@ export async function startService(configDir: string): Promise<ServiceProcess> {
   });
   return { ...run, port };
 }
+
+/** Resolves once the service's stdout holds `count` lines matching `pattern` (its JSON logs). */
+export function waitForLog(service: Pick<ServiceProcess, 'child' | 'stdout'>, pattern: RegExp, count = 1): Promise<void> {
+  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  const seen = () => (service.stdout().match(global) ?? []).length >= count;
+  if (seen()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onData = () => {
+      if (!seen()) return;
+      service.child.stdout?.off('data', onData);
+      resolve();
+    };
+    service.child.stdout?.on('data', onData);
+  });
+}
