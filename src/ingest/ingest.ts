@@ -127,6 +127,7 @@ function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, received
     triggerEvent: orNull(h?.triggerEvent),
     version: orNull(h?.version),
     patientId: verdict.patientId,
+    patientAuthority: null,
     transport: source.transport,
     remoteAddress: source.remoteAddress,
     tlsClientSubject: source.tlsClientSubject ?? null,

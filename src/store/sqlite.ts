@@ -5,9 +5,10 @@ import type { DbConfig } from '../config/schema.ts';
 import { createGroupCommitter } from './group-commit.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
 import { countRowSchema, rowToMessage, selectByIdSql } from './message-sql.ts';
+import { defaultMigrationsDir, MigrationError } from './migrations.ts';
 import { createSqliteCommit } from './sqlite-commit.ts';
-import { applySqliteSchema } from './sqlite-schema.ts';
-import { StoreUnavailableError, type ExpiryPolicy, type Store } from './store.ts';
+import { migrateSqlite } from './sqlite-migrate.ts';
+import { silentStoreLog, StoreUnavailableError, type ExpiryPolicy, type Store, type StoreOptions } from './store.ts';
 
 // The embedded default engine. better-sqlite3 is synchronous, so writes are gathered: the rows handed
 // in during one event-loop turn commit together on setImmediate (sqlite-commit.ts), one fsync for all.
@@ -31,8 +32,8 @@ function classify(err: unknown, file: string): unknown {
   return err;
 }
 
-/** Opens (creating the directory and the schema) with the durability settings; exported for tests. */
-export function openSqliteDatabase(config: DbConfig): Database.Database {
+/** Opens (creating the directory) with the durability settings and applies pending migrations; exported for tests. */
+export function openSqliteDatabase(config: DbConfig, options: StoreOptions = {}): Database.Database {
   const inMemory = config.file === ':memory:';
   try {
     if (!inMemory) mkdirSync(dirname(config.file), { recursive: true });
@@ -40,9 +41,13 @@ export function openSqliteDatabase(config: DbConfig): Database.Database {
     // WAL with synchronous=FULL: a commit is on disk before it returns, across kill -9 and power loss.
     if (!inMemory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    applySqliteSchema(db);
+    if (options.applySchema !== false) {
+      const where = `SQLite database ${config.file}`;
+      migrateSqlite(db, where, { migrationsDir: options.migrationsDir ?? defaultMigrationsDir, log: options.log ?? silentStoreLog });
+    }
     return db;
   } catch (err) {
+    if (err instanceof MigrationError) throw err;
     const code = codeOf(err);
     const text = err instanceof Error ? err.message : String(err);
     const cause = text.includes(code) ? text : `${code}: ${text}`;
@@ -54,8 +59,8 @@ export function openSqliteDatabase(config: DbConfig): Database.Database {
 const groupMaxRows = 1000;
 const groupMaxBytes = 64 * 1024 * 1024;
 
-export function createSqliteStore(config: DbConfig): Store {
-  const db = openSqliteDatabase(config);
+export function createSqliteStore(config: DbConfig, options: StoreOptions = {}): Store {
+  const db = openSqliteDatabase(config, options);
   const selectById = db.prepare(selectByIdSql);
   const toIso = (date: Date): string => date.toISOString();
   const committer = createGroupCommitter({

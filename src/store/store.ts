@@ -17,6 +17,8 @@ export const newMessageSchema = z.object({
   triggerEvent: z.string().nullable(),
   version: z.string().nullable(),
   patientId: z.string().nullable(),
+  /** PID-3.4 of that identifier (the assigning authority, an HD), as received. */
+  patientAuthority: z.string().nullable(),
   transport,
   remoteAddress: z.string().nullable(),
   /** Subject of the peer's TLS client certificate (mutual TLS), else null. */
@@ -35,6 +37,7 @@ export const newMessageSchema = z.object({
 
 export type NewMessage = z.infer<typeof newMessageSchema>;
 export type StoredMessage = NewMessage & { id: number };
+
 export type MessageStatus = z.infer<typeof messageStatus>;
 
 /** What an accepted row that already holds the same dedup key looks like. */
@@ -92,6 +95,28 @@ export type Store = {
   listMessages(filter?: MessageFilter): Promise<StoredMessage[]>;
   countMessages(filter?: MessageFilter): Promise<number>;
   close(): Promise<void>;
+};
+
+/**
+ * What the store logs through (a pino logger fits): start-up notes and warnings about the database,
+ * never row values.
+ */
+export type StoreLog = {
+  info(bindings: object, message: string): void;
+  warn(bindings: object, message: string): void;
+};
+
+export const silentStoreLog: StoreLog = { info: () => undefined, warn: () => undefined };
+
+/** How a store opens (createStore); every field is optional. */
+export type StoreOptions = {
+  /** false: no DDL and no migrations (`npm run health`, or a schema that a DBA applies by hand). */
+  applySchema?: boolean;
+  /** Opens nothing for writing (SQLite: read-only, and the file must exist); implies applySchema false. */
+  readOnly?: boolean;
+  log?: StoreLog;
+  /** The folder with mariadb/ and sqlite/ migrations; by default the repository's migrations/ (tests change it). */
+  migrationsDir?: string;
 };
 
 /**
