@@ -9,7 +9,7 @@ import { migrateMariaDb } from './mariadb-migrate.ts';
 import { judgeSessionState, readSessionState, SessionStateError } from './mariadb-session.ts';
 import { readInsertTraits } from './mariadb-traits.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
-import { countRowSchema, rowBytes, rowToMessage, selectByIdSql, type SqlValue } from './message-sql.ts';
+import { countRowSchema, rowBytes, rowToMessage, rowToSummary, selectByIdSql, type SqlValue } from './message-sql.ts';
 import { defaultMigrationsDir, MigrationError } from './migrations.ts';
 import {
   RowTooLargeError,
@@ -152,7 +152,7 @@ function buildStore(pool: MariaDbPool, config: DbConfig, traits: InsertTraits, c
     deleteExpired,
     listMessages: async (filter = {}) => {
       const { sql, params } = selectMessagesSql(filter, (date) => date);
-      return (await read<RowDataPacket[]>(sql, params)).map(rowToMessage);
+      return (await read<RowDataPacket[]>(sql, params)).map(rowToSummary);
     },
     countMessages: async (filter = {}) => {
       const { sql, params } = countMessagesSql(filter, (date) => date);

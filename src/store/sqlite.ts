@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { DbConfig } from '../config/schema.ts';
 import { createGroupCommitter } from './group-commit.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
-import { countRowSchema, rowToMessage, selectByIdSql } from './message-sql.ts';
+import { countRowSchema, rowToMessage, rowToSummary, selectByIdSql } from './message-sql.ts';
 import { defaultMigrationsDir, MigrationError } from './migrations.ts';
 import { createSqliteCommit } from './sqlite-commit.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
@@ -105,7 +105,7 @@ export function createSqliteStore(config: DbConfig, options: StoreOptions = {}):
     listMessages: (filter = {}) =>
       guarded(() => {
         const { sql, params } = selectMessagesSql(filter, toIso);
-        return db.prepare(sql).all(...params).map(rowToMessage);
+        return db.prepare(sql).all(...params).map(rowToSummary);
       }),
     countMessages: (filter = {}) =>
       guarded(() => {

@@ -38,6 +38,19 @@ export const newMessageSchema = z.object({
 export type NewMessage = z.infer<typeof newMessageSchema>;
 export type StoredMessage = NewMessage & { id: number };
 
+/**
+ * A row as lists return it: every column but the two blobs, which only `getMessage` reads; their
+ * sizes instead. A page of large messages then costs kilobytes, not gigabytes.
+ */
+export const messageSummarySchema = newMessageSchema.omit({ raw: true, ack: true }).extend({
+  id: z.number().int().positive(),
+  /** Bytes of `raw`. */
+  rawBytes: z.number().int().min(0),
+  /** Bytes of `ack`; null when no ACK was sent. */
+  ackBytes: z.number().int().min(0).nullable(),
+});
+
+export type MessageSummary = z.infer<typeof messageSummarySchema>;
 export type MessageStatus = z.infer<typeof messageStatus>;
 
 /** What an accepted row that already holds the same dedup key looks like. */
@@ -91,8 +104,8 @@ export type Store = {
   getMessage(id: number): Promise<StoredMessage | null>;
   /** Deletes one chunk of expired rows; returns how many were deleted (0 when nothing is left). */
   deleteExpired(policy: ExpiryPolicy): Promise<number>;
-  /** Newest first. For operators and tests. */
-  listMessages(filter?: MessageFilter): Promise<StoredMessage[]>;
+  /** Newest first, without the blobs (see MessageSummary). For operators and tests. */
+  listMessages(filter?: MessageFilter): Promise<MessageSummary[]>;
   countMessages(filter?: MessageFilter): Promise<number>;
   close(): Promise<void>;
 };

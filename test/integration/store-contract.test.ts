@@ -31,7 +31,7 @@ function storeContract(open: () => Promise<Store>): void {
   describe('writes', () => writeContract({ store: () => store, open, checksRows: true }));
   describe('reads', () => readContract(() => store));
 
-  it('stores every column and lists it back exactly (bytes, UTC milliseconds, nulls)', async () => {
+  it('stores every column and reads it back exactly (bytes, UTC milliseconds, nulls)', async () => {
     const full = newRow({ patientAuthority: 'Hôpital&1.2.756.1&ISO' });
     const sparse = newRow({ dedupKey: null, transport: 'https', status: 'rejected', ackCode: 'AR', ack: null });
     const empty: NewMessage = { ...sparse, sendingApplication: null, sendingFacility: null, receivingApplication: null };
@@ -41,10 +41,14 @@ function storeContract(open: () => Promise<Store>): void {
       const result = await store.insertMessage(row);
       if (!result.inserted) throw new Error('expected an insert');
       expect(typeof result.id).toBe('number');
-      const listed = await store.listMessages({ controlId: row.controlId! });
-      expect(listed).toEqual([{ id: result.id, ...row }]);
-      expect(listed[0]!.raw.equals(row.raw)).toBe(true);
-      expect(listed[0]!.receivedAt.toISOString()).toBe('2024-02-29T23:59:59.987Z');
+      const stored = await store.getMessage(result.id);
+      expect(stored).toEqual({ id: result.id, ...row });
+      expect(stored!.raw.equals(row.raw)).toBe(true);
+      expect(stored!.receivedAt.toISOString()).toBe('2024-02-29T23:59:59.987Z');
+      const { raw, ack, ...listed } = row;
+      const rawBytes = raw.length;
+      const ackBytes = ack?.length ?? null;
+      expect(await store.listMessages({ controlId: row.controlId! })).toEqual([{ id: result.id, ...listed, rawBytes, ackBytes }]);
     }
   });
 
