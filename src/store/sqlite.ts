@@ -32,10 +32,16 @@ function classify(err: unknown, file: string): unknown {
   return err;
 }
 
-/** Opens (creating the directory) with the durability settings and applies pending migrations; exported for tests. */
+/**
+ * Opens the file with the durability settings and applies pending migrations (creating the
+ * directory first); or, with `readOnly`, opens an existing file for reading and changes nothing.
+ * Exported for tests.
+ */
 export function openSqliteDatabase(config: DbConfig, options: StoreOptions = {}): Database.Database {
   const inMemory = config.file === ':memory:';
+  const readOnly = options.readOnly === true && !inMemory;
   try {
+    if (readOnly) return new Database(config.file, { readonly: true, fileMustExist: true, timeout: config.queryTimeoutMs });
     if (!inMemory) mkdirSync(dirname(config.file), { recursive: true });
     const db = new Database(config.file, { timeout: config.queryTimeoutMs });
     // WAL with synchronous=FULL: a commit is on disk before it returns, across kill -9 and power loss.
@@ -61,7 +67,8 @@ const groupMaxBytes = 64 * 1024 * 1024;
 
 export function createSqliteStore(config: DbConfig, options: StoreOptions = {}): Store {
   const db = openSqliteDatabase(config, options);
-  const selectById = db.prepare(selectByIdSql);
+  // Prepared on first use, like the commit's statements (sqlite-commit.ts).
+  let selectById: Database.Statement | undefined;
   const toIso = (date: Date): string => date.toISOString();
   const committer = createGroupCommitter({
     commit: createSqliteCommit({ db, isUnavailable, classify: (err) => classify(err, config.file) }),
@@ -98,7 +105,7 @@ export function createSqliteStore(config: DbConfig, options: StoreOptions = {}):
     insertMessages: (rows) => committer.submit(rows),
     getMessage: (id) =>
       guarded(() => {
-        const row: unknown = selectById.get(id);
+        const row: unknown = (selectById ??= db.prepare(selectByIdSql)).get(id);
         return row === undefined ? null : rowToMessage(row);
       }),
     deleteExpired: (policy) => guarded(() => deleteExpired.immediate(policy)),
