@@ -27,11 +27,15 @@ export type SessionState = {
   isolation: string;
   /** innodb_flush_log_at_trx_commit: 1 writes and flushes the redo log at every commit. */
   flushLogAtCommit: string;
+  /** log_bin and binlog_format: InnoDB refuses writes at READ COMMITTED under STATEMENT logging. */
+  binaryLog: string;
+  binlogFormat: string;
 };
 
 // SHOW VARIABLES works on every version; @@tx_isolation is named transaction_isolation from 11.1 on.
 export const sessionStateSql =
-  "SHOW SESSION VARIABLES WHERE Variable_name IN ('autocommit', 'tx_isolation', 'transaction_isolation', 'innodb_flush_log_at_trx_commit')";
+  'SHOW SESSION VARIABLES WHERE Variable_name IN ' +
+  "('autocommit', 'tx_isolation', 'transaction_isolation', 'innodb_flush_log_at_trx_commit', 'log_bin', 'binlog_format')";
 
 const variableRows = z.array(z.object({ Variable_name: z.string(), Value: z.string() }));
 
@@ -47,6 +51,8 @@ export function readSessionStateRows(rows: RowDataPacket[]): SessionState {
     autocommit: values.get('autocommit') ?? '',
     isolation: values.get('transaction_isolation') ?? values.get('tx_isolation') ?? '',
     flushLogAtCommit: values.get('innodb_flush_log_at_trx_commit') ?? '',
+    binaryLog: values.get('log_bin') ?? '',
+    binlogFormat: values.get('binlog_format') ?? '',
   };
 }
 
@@ -69,6 +75,12 @@ export function judgeSessionState(state: SessionState): SessionVerdict {
   }
   if (state.isolation.toUpperCase() !== expectedIsolation) {
     problems.push(`the transaction isolation is ${state.isolation || 'unknown'} on the store's connections, not ${expectedIsolation}`);
+  }
+  if (state.binaryLog.toUpperCase() === 'ON' && state.binlogFormat.toUpperCase() === 'STATEMENT') {
+    problems.push(
+      'the binary log is on with binlog_format STATEMENT, under which InnoDB refuses writes at READ COMMITTED: ' +
+        'set binlog_format to MIXED (the default) or ROW',
+    );
   }
   if (state.flushLogAtCommit !== '1') {
     warnings.push(
