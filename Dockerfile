@@ -23,6 +23,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
+# What start-up applies (numbered, under a lock); create-schema.sql is the DBA's copy of the result.
+COPY migrations ./migrations
 COPY scripts/create-schema.sql ./scripts/
 COPY config ./config
 # The embedded store's folder (db.driver: sqlite), the one place the service may write; mount a

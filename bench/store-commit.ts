@@ -45,6 +45,7 @@ function nextRow(): NewMessage {
     triggerEvent: 'A01',
     version: '2.5',
     patientId: 'PAT-0012345',
+    patientAuthority: null,
     transport: 'mllp',
     remoteAddress: '127.0.0.1',
     tlsClientSubject: null,

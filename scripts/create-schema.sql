@@ -1,7 +1,14 @@
--- hl7v2-listener: MariaDB schema (10.11+). Idempotent: the service applies it at start-up, and it can be
--- applied by hand to the database of your choice:   mariadb hl7 < scripts/create-schema.sql
--- It creates no database and selects none; the connection chooses it.
--- The embedded engine (src/store/sqlite-schema.ts) mirrors this table; change both together.
+-- hl7v2-listener: the complete current MariaDB schema (10.11+), for a DBA who applies it by hand:
+--   mariadb hl7 < scripts/create-schema.sql
+-- It creates no database and selects none; the connection chooses it. The service does not read this
+-- file: at start-up it applies what is pending of migrations/mariadb/ (numbered, recorded in
+-- schema_migrations, under a lock). This file makes exactly what those migrations make, and records
+-- them as applied, so a service started afterwards runs no DDL (test/integration/schema-migrations
+-- compares the two). A new migration changes this file too: its statements, and its row at the end.
+-- Idempotent: on a database of a release before migrations it makes the same upgrades. On a database
+-- that already has schema_migrations, apply only the migrations it lacks instead (docs/operations.md):
+-- this file's ALTERs would wait for every open transaction on hl7_message, and the service's inserts
+-- behind them.
 
 CREATE TABLE IF NOT EXISTS hl7_message (
   -- Surrogate key, in arrival order.
@@ -21,6 +28,8 @@ CREATE TABLE IF NOT EXISTS hl7_message (
   version VARCHAR(20) NULL,
   -- PID-3 first identifier, for search. Never logged.
   patient_id VARCHAR(250) NULL,
+  -- PID-3.4 of that identifier: its assigning authority (HD), as received.
+  patient_authority VARCHAR(227) NULL,
   -- The door the message came through, and the peer address.
   transport ENUM('mllp', 'https') NOT NULL,
   remote_address VARCHAR(64) NULL,
@@ -52,6 +61,7 @@ ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS tls_client_subject VARCHAR(512)
 -- fields, and the sender was told "send again later" for ever. This one copies a first-release table
 -- once (a no-op afterwards); on a large table, run it by hand before upgrading (docs/operations.md).
 ALTER TABLE hl7_message MODIFY ack MEDIUMBLOB NULL;
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS patient_authority VARCHAR(227) NULL AFTER patient_id;
 
 -- What operators search by.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
@@ -65,3 +75,15 @@ DROP INDEX IF EXISTS ix_hl7_message_received_at ON hl7_message;
 -- Retention per status, oldest first, and the list filtered by status; replaces the one on status.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_status_received_at ON hl7_message (status, received_at);
 DROP INDEX IF EXISTS ix_hl7_message_status ON hl7_message;
+
+-- The migrations this file stands for: version, file name, sha256 of the file (sha256sum), when.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INT UNSIGNED NOT NULL PRIMARY KEY,
+  name VARCHAR(200) NOT NULL,
+  checksum CHAR(64) NOT NULL,
+  applied_at DATETIME(3) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
+  (1, '0001-initial', '387aef53d696b7d3e4aaf53e870cacaae042f35a420f5923848b3e0576939917', UTC_TIMESTAMP(3)),
+  (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3))
+ON DUPLICATE KEY UPDATE version = version;

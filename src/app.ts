@@ -53,7 +53,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
 
   async function start(): Promise<AppAddresses> {
     // Instrumented: commit latency from the store, in-flight and ACK latency from ingest.
-    store = instrumentStore(overrides.store ?? (await createStore(config.db)), metrics);
+    store = instrumentStore(overrides.store ?? (await createStore(config.db, { log: log.child({ component: 'store' }) })), metrics);
     const ingest = instrumentIngest(createIngest({
       store,
       counters,

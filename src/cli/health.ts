@@ -11,6 +11,9 @@ import { createStore } from '../store/create-store.ts';
 // - HTTPS door enabled: GET /health/ready on it. The running service gives its own verdict (store
 //   ping, both doors listening), so the probe opens no database connection of its own every 30 s.
 // - MLLP-only (https.enabled: false): the MLLP port accepts a connection and the store answers a ping.
+//   The port probe opens a TCP connection and closes it without sending a byte, also on a TLS port
+//   (mllp.tls): no handshake is begun, so none can fail, and a port that requires a client
+//   certificate passes too. It proves the listener accepts, not that the certificate is valid.
 
 export type HealthIo = { out: (line: string) => void; err: (line: string) => void };
 /** `timeoutMs` bounds each probe; by default db.queryTimeoutMs + 1 s (readiness waits that long for the store). */
@@ -99,7 +102,8 @@ async function checkMllpAndStore(config: Config, options: HealthOptions): Promis
   return Promise.all([
     check('mllp', () => probePort(host, config.mllp.port, options.timeoutMs ?? mllpTimeoutMs)),
     check('store', async () => {
-      const store = await createStore(config.db, { applySchema: false });
+      // Read-only: the check never creates the SQLite file or its folder, and never migrates.
+      const store = await createStore(config.db, { applySchema: false, readOnly: true });
       try {
         await store.ping();
       } finally {

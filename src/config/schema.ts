@@ -138,6 +138,18 @@ export const dbSchema = z
     /** A statement that has not answered in this time fails, and the message is answered AR (207). */
     queryTimeoutMs: z.number().int().min(100).default(5_000),
     connectTimeoutMs: z.number().int().min(100).default(3_000),
+    /**
+     * A schema migration at start-up waits at most this long for a table that another session holds
+     * in an open transaction (MariaDB lock_wait_timeout). While it waits, the running instances'
+     * statements on that table queue behind it: keep it well under queryTimeoutMs. When it runs out,
+     * start-up fails, saying so; start again once that transaction has ended.
+     */
+    schemaLockWaitSeconds: z.number().int().min(0).max(3_600).default(2),
+    /**
+     * How long a starting instance waits while another applies migrations (MariaDB GET_LOCK; SQLite
+     * waits queryTimeoutMs for its write lock). It then fails, naming the other instance's connection.
+     */
+    migrationLockWaitSeconds: z.number().int().min(0).max(86_400).default(120),
   })
   .strict();
 

@@ -68,7 +68,7 @@ describe('identity rules (senders)', () => {
 describe('checkSender on a verdict', () => {
   const header = { sendingApplication: 'RAD', sendingFacility: 'NORTH', controlId: 'C1' };
   const contentIssue: Issue = { code: 'required-segment-missing', location: { segment: 'PID' }, message: 'PID missing' };
-  const verdict = (issues: Issue[], h: Verdict['header'] = header): Verdict => ({ header: h, charset: 'UTF-8', patientId: null, issues });
+  const verdict = (issues: Issue[], h: Verdict['header'] = header): Verdict => ({ header: h, charset: 'UTF-8', patientId: null, patientAuthority: null, issues });
 
   it('replaces content issues with the refusal: an unauthorised sender learns nothing else', () => {
     const checked = checkSender(verdict([contentIssue]), peer('10.1.2.3'), rules);

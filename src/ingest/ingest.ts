@@ -62,7 +62,7 @@ async function receiveEnvelope(
   receivedAt: Date,
 ): Promise<IngestOutcome> {
   const read = readBatch(bytes);
-  const reference: Verdict = { header: read.header, charset: ENVELOPE_CHARSET, patientId: null, issues: [] };
+  const reference: Verdict = { header: read.header, charset: ENVELOPE_CHARSET, patientId: null, patientAuthority: null, issues: [] };
   const refuse = (issue: Issue) => settle(deps, bytes, { ...reference, issues: [issue] }, source, receivedAt);
   if (input.kind === 'oversize') return refuse(tooLarge(input.bytes, deps.options.maxMessageBytes));
   if (!read.ok) return refuse(read.issue);

@@ -18,6 +18,7 @@ export function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, r
     triggerEvent: orNull(h?.triggerEvent),
     version: orNull(h?.version),
     patientId: verdict.patientId,
+    patientAuthority: verdict.patientAuthority,
     transport: source.transport,
     remoteAddress: source.remoteAddress,
     tlsClientSubject: source.tlsClientSubject ?? null,

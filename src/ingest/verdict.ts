@@ -1,5 +1,5 @@
 import type { Issue } from '../hl7/errors.ts';
-import { parseMessage, type MessageHeader } from '../hl7/message.ts';
+import { parseMessage, type MessageHeader, type ParsedMessage } from '../hl7/message.ts';
 import { validateMessage, type ValidationRules } from '../hl7/validate.ts';
 import type { IngestInput } from './source.ts';
 
@@ -9,6 +9,8 @@ export type Verdict = {
   header: Partial<MessageHeader> | null;
   charset: string;
   patientId: string | null;
+  /** PID-3.4 of the repetition patientId came from (processing keys a patient by both). */
+  patientAuthority: string | null;
   issues: Issue[];
 };
 
@@ -20,8 +22,8 @@ export function judge(input: IngestInput, bytes: Buffer, options: JudgeOptions):
   const declared = input.kind === 'message' ? input.charset : undefined;
   const parsed = parseMessage(bytes, { defaultCharset: options.defaultCharset, charset: declared });
   const verdict: Verdict = parsed.ok
-    ? { header: parsed.message.header, charset: parsed.message.charset, patientId: parsed.message.patientId, issues: [] }
-    : { header: parsed.header, charset: parsed.charset, patientId: null, issues: [parsed.issue] };
+    ? { header: parsed.message.header, charset: parsed.message.charset, ...patientOf(parsed.message), issues: [] }
+    : { header: parsed.header, charset: parsed.charset, patientId: null, patientAuthority: null, issues: [parsed.issue] };
   // Size decides first: the head was read only to address the AR to the right MSH-10.
   if (input.kind === 'oversize') return { ...verdict, issues: [tooLarge(input.bytes, options.maxMessageBytes)] };
   if (!parsed.ok) return verdict;
@@ -31,6 +33,10 @@ export function judge(input: IngestInput, bytes: Buffer, options: JudgeOptions):
 }
 
 const notForAcks = new Set<Issue['code']>(['unsupported-message-type', 'unsupported-event']);
+
+function patientOf(message: ParsedMessage): { patientId: string | null; patientAuthority: string | null } {
+  return { patientId: message.patientId, patientAuthority: null };
+}
 
 export function tooLarge(bytes: number, limit: number): Issue {
   return {

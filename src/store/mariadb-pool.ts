@@ -1,6 +1,7 @@
-import { createPool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
+import { createPool, type ConnectionOptions, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import type { DbConfig } from '../config/schema.ts';
 import { describeCause, isStatementError, isUnavailableError } from './mariadb-errors.ts';
+import { sessionStatements } from './mariadb-session.ts';
 import { StoreUnavailableError } from './store.ts';
 
 // A mysql2 pool whose every use settles in bounded time. mysql2 neither times out a wait for a pooled
@@ -26,15 +27,14 @@ export type MariaDbPool = {
  */
 const queueLimit = 1000;
 
-export function poolOptions(config: DbConfig): PoolOptions {
+/** One connection's options (the pool's, and the connection that applies migrations). */
+export function connectionOptions(config: DbConfig): ConnectionOptions {
   return {
     host: config.host,
     port: config.port,
     user: config.user,
     password: config.password,
     database: config.database,
-    connectionLimit: config.connectionLimit,
-    queueLimit,
     connectTimeout: config.connectTimeoutMs,
     enableKeepAlive: true,
     charset: 'utf8mb4',
@@ -51,22 +51,37 @@ export function poolOptions(config: DbConfig): PoolOptions {
   };
 }
 
+export function poolOptions(config: DbConfig): PoolOptions {
+  return { ...connectionOptions(config), connectionLimit: config.connectionLimit, queueLimit };
+}
+
+/** Where the store points, for messages: `127.0.0.1:3306 (database hl7)`. */
+export function describeWhere(config: DbConfig): string {
+  return `${config.host}:${config.port} (database ${config.database})`;
+}
+
 class DeadlineError extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
 export function createMariaDbPool(config: DbConfig): MariaDbPool {
   const pool = createPool(poolOptions(config));
-  // Our deadline only stops waiting; the server would still run (and may commit) a statement we
-  // answered AR for. max_statement_time makes the server abort it first (errno 1969, "unavailable"),
-  // so a message refused for slowness is normally not stored behind the sender's back. Commands on
-  // one connection run in order, so this runs before the connection's first real statement.
-  const statementSeconds = (config.queryTimeoutMs / 1000).toFixed(3);
+  // The session state the store relies on (mariadb-session.ts): autocommit, isolation, and
+  // max_statement_time. Our deadline only stops waiting; the server would still run (and may commit)
+  // a statement we answered AR for. max_statement_time makes the server abort it first (errno 1969,
+  // "unavailable"), so a message refused for slowness is normally not stored behind the sender's
+  // back. Commands on one connection run in order, so these run before its first real statement; a
+  // connection on which one fails is destroyed, and the statement queued behind fails with it.
+  const statements = sessionStatements(config);
   pool.pool.on('connection', (conn) => {
-    conn.query(`SET SESSION max_statement_time = ${statementSeconds}`, () => undefined);
+    for (const sql of statements) {
+      conn.query(sql, (err: unknown) => {
+        if (err) conn.destroy();
+      });
+    }
   });
   const defaultBudgetMs = config.queryTimeoutMs + config.connectTimeoutMs;
-  const where = `${config.host}:${config.port} (database ${config.database})`;
+  const where = describeWhere(config);
 
   function unavailable(err: unknown): unknown {
     if (!isUnavailableError(err)) return err;

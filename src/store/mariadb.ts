@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConfig } from '../config/schema.ts';
 import { createGroupCommitter } from './group-commit.ts';
@@ -7,13 +5,22 @@ import { createMariaDbCommit } from './mariadb-commit.ts';
 import { describeCause, errorCode, sanitized } from './mariadb-errors.ts';
 import type { InsertTraits } from './mariadb-insert.ts';
 import { createMariaDbPool, type MariaDbPool } from './mariadb-pool.ts';
+import { migrateMariaDb } from './mariadb-migrate.ts';
+import { judgeSessionState, readSessionState, SessionStateError } from './mariadb-session.ts';
 import { readInsertTraits } from './mariadb-traits.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
-import { countRowSchema, rowBytes, rowToMessage, selectByIdSql, type SqlValue } from './message-sql.ts';
-import { splitSqlStatements } from './split-sql.ts';
-import { RowTooLargeError, StoreUnavailableError, type ExpiryPolicy, type NewMessage, type Store } from './store.ts';
-
-export const defaultSchemaFile = fileURLToPath(new URL('../../scripts/create-schema.sql', import.meta.url));
+import { countRowSchema, rowBytes, rowToMessage, rowToSummary, selectByIdSql, type SqlValue } from './message-sql.ts';
+import { defaultMigrationsDir, MigrationError } from './migrations.ts';
+import {
+  RowTooLargeError,
+  silentStoreLog,
+  StoreUnavailableError,
+  type ExpiryPolicy,
+  type NewMessage,
+  type Store,
+  type StoreLog,
+  type StoreOptions,
+} from './store.ts';
 
 /** The first cause that is not our own wrapper: its code decides the start-up message. */
 function rootCause(err: unknown): unknown {
@@ -21,6 +28,8 @@ function rootCause(err: unknown): unknown {
 }
 
 function startupError(pool: MariaDbPool, config: DbConfig, err: unknown, step: string): Error {
+  // Already says what happened and what to do.
+  if (err instanceof MigrationError || err instanceof SessionStateError) return err;
   const cause = rootCause(err);
   const text = describeCause(cause);
   switch (errorCode(cause)) {
@@ -40,39 +49,32 @@ function startupError(pool: MariaDbPool, config: DbConfig, err: unknown, step: s
   return new Error(`cannot ${step} on MariaDB at ${pool.where}: ${text}`, { cause });
 }
 
-/**
- * An upgrade may rebuild an index or copy a large table: far longer than a message's deadline, so
- * schema statements get their own budget and are exempt from the session's max_statement_time.
- */
-const schemaBudgetMs = 30 * 60_000;
-
-async function applySchema(pool: MariaDbPool, schemaFile: string): Promise<void> {
-  const statements = splitSqlStatements(await readFile(schemaFile, 'utf8'));
-  // DDL goes through the text protocol: not every DDL statement can be prepared.
-  for (const sql of statements) {
-    const unbounded = `SET STATEMENT max_statement_time = 0 FOR ${sql}`;
-    await pool.withConnection((conn) => conn.query({ sql: unbounded, timeout: schemaBudgetMs }), schemaBudgetMs);
-  }
-}
-
-export type MariaDbStoreOptions = {
-  schemaFile?: string;
-  /** false for short-lived checks (`npm run health`) that must not run DDL every time. */
-  applySchema?: boolean;
+export type MariaDbStoreOptions = StoreOptions & {
   /** Overrides what is read from the server (tests: row-by-row ids, small packets). */
   insertTraits?: Partial<InsertTraits>;
   /** Group commits running at the same time, each on its own connection (bench/store-commit.ts). */
   commitConcurrency?: number;
 };
 
+/** Refuses a session that could ACK what it may lose; logs what weakens durability. */
+async function checkSession(pool: MariaDbPool, config: DbConfig, log: StoreLog): Promise<void> {
+  const verdict = judgeSessionState(await readSessionState(pool, config.queryTimeoutMs));
+  for (const warning of verdict.warnings) log.warn({ db: pool.where }, warning);
+  if (verdict.problems.length > 0) throw new SessionStateError(`MariaDB at ${pool.where}: ${verdict.problems.join('; ')}`);
+}
+
 export async function createMariaDbStore(config: DbConfig, options: MariaDbStoreOptions = {}): Promise<Store> {
-  const schemaFile = options.schemaFile ?? defaultSchemaFile;
+  const log = options.log ?? silentStoreLog;
   const pool = createMariaDbPool(config);
   let step = 'connect';
   try {
     await pool.withConnection((conn) => conn.ping());
-    step = `apply ${schemaFile}`;
-    if (options.applySchema !== false) await applySchema(pool, schemaFile);
+    step = 'check the session settings';
+    await checkSession(pool, config, log);
+    if (options.applySchema !== false && options.readOnly !== true) {
+      step = 'apply the schema migrations';
+      await migrateMariaDb(config, { migrationsDir: options.migrationsDir ?? defaultMigrationsDir, log });
+    }
     step = 'read server settings';
     const traits = { ...(await readInsertTraits(pool, config.queryTimeoutMs)), ...options.insertTraits };
     return buildStore(pool, config, traits, options.commitConcurrency ?? 1);
@@ -150,7 +152,7 @@ function buildStore(pool: MariaDbPool, config: DbConfig, traits: InsertTraits, c
     deleteExpired,
     listMessages: async (filter = {}) => {
       const { sql, params } = selectMessagesSql(filter, (date) => date);
-      return (await read<RowDataPacket[]>(sql, params)).map(rowToMessage);
+      return (await read<RowDataPacket[]>(sql, params)).map(rowToSummary);
     },
     countMessages: async (filter = {}) => {
       const { sql, params } = countMessagesSql(filter, (date) => date);

@@ -47,6 +47,13 @@ describe('message queries', () => {
     expect(params).toEqual([iso(at), iso(at), iso(at), iso(at), 7]);
   });
 
+  it('selects no blob for a list, only its size', () => {
+    const { sql } = selectMessagesSql({}, iso);
+    const columns = sql.slice('SELECT '.length, sql.indexOf(' FROM ')).split(', ');
+    expect(columns.filter((column) => /\b(raw|ack)\b/.test(column))).toEqual(['LENGTH(raw) AS raw_bytes', 'LENGTH(ack) AS ack_bytes']);
+    expect(columns).toContain('patient_authority');
+  });
+
   it('orders the list newest first with id as the tie-break', () => {
     expect(selectMessagesSql({}, iso).sql).toContain('ORDER BY received_at DESC, id DESC');
   });

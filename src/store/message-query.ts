@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { columnList, columnOf, type DateEncoder, type SqlValue } from './message-sql.ts';
+import { columnOf, summaryColumnList, type DateEncoder, type SqlValue } from './message-sql.ts';
 import type { ExpiryPolicy, MessageFilter, MessageStatus } from './store.ts';
 
 // The read and retention SQL both engines share. Dates go through the engine's encoder: MariaDB
@@ -54,10 +54,13 @@ function listLimit(limit: number | undefined): number {
   return Math.max(requested, 1);
 }
 
-/** Newest first: received_at desc, then id desc (the keyset order of `after`). */
+/**
+ * Newest first: received_at desc, then id desc (the keyset order of `after`). No blob is selected,
+ * only its size (message-sql.ts summaryColumnList): rowToSummary reads the rows.
+ */
 export function selectMessagesSql(filter: MessageFilter, encodeDate: DateEncoder): Sql {
   const where = whereClause(filter, encodeDate);
-  const sql = `SELECT ${columnList} FROM hl7_message${where.sql} ORDER BY received_at DESC, id DESC LIMIT ${listLimit(filter.limit)}`;
+  const sql = `SELECT ${summaryColumnList} FROM hl7_message${where.sql} ORDER BY received_at DESC, id DESC LIMIT ${listLimit(filter.limit)}`;
   return { sql, params: where.params };
 }
 

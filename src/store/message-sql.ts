@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { newMessageSchema, type NewMessage, type StoredMessage } from './store.ts';
+import { messageSummarySchema, newMessageSchema, type MessageSummary, type NewMessage, type StoredMessage } from './store.ts';
 
 // The row SQL both engines share: one table, the same column names, `?` placeholders.
 // Filters and retention live in message-query.ts.
@@ -16,6 +16,7 @@ export const columnOf = {
   triggerEvent: 'trigger_event',
   version: 'version',
   patientId: 'patient_id',
+  patientAuthority: 'patient_authority',
   transport: 'transport',
   remoteAddress: 'remote_address',
   tlsClientSubject: 'tls_client_subject',
@@ -45,6 +46,7 @@ export const columnWidths = {
   triggerEvent: 20,
   version: 20,
   patientId: 250,
+  patientAuthority: 227,
   remoteAddress: 64,
   tlsClientSubject: 512,
   charset: 32,
@@ -77,6 +79,17 @@ export const insertSql = insertRowsSql(1);
 export const selectExistingSql = 'SELECT id, content_hash, ack_code FROM hl7_message WHERE dedup_key = ?';
 
 export const selectByIdSql = `SELECT ${columnList} FROM hl7_message WHERE id = ?`;
+
+const blobFields = new Set<keyof NewMessage>(['raw', 'ack']);
+const summaryFields = fields.filter((field) => !blobFields.has(field));
+
+/** What lists select: every column but the blobs, and the blobs' sizes in bytes (both engines). */
+export const summaryColumnList = [
+  'id',
+  ...summaryFields.map((field) => columnOf[field]),
+  'LENGTH(raw) AS raw_bytes',
+  'LENGTH(ack) AS ack_bytes',
+].join(', ');
 
 /** Cuts by code points, as a VARCHAR(n) counts them. */
 function fit(value: string | null, width: number): string | null {
@@ -133,6 +146,20 @@ export function rowToMessage(value: unknown): StoredMessage {
   const record: Record<string, unknown> = { id: row.id };
   for (const field of fields) record[field] = row[columnOf[field]];
   return storedRowSchema.parse(record);
+}
+
+const summaryRowSchema = messageSummarySchema.extend({
+  id: z.coerce.number().int().positive(),
+  receivedAt: z.coerce.date(),
+  rawBytes: z.coerce.number().int().min(0),
+  ackBytes: z.coerce.number().int().min(0).nullable(),
+});
+
+export function rowToSummary(value: unknown): MessageSummary {
+  const row = anyRowSchema.parse(value);
+  const record: Record<string, unknown> = { id: row.id, rawBytes: row.raw_bytes, ackBytes: row.ack_bytes };
+  for (const field of summaryFields) record[field] = row[columnOf[field]];
+  return summaryRowSchema.parse(record);
 }
 
 export const existingRowSchema = z

@@ -22,19 +22,21 @@ function codeOf(err: unknown): string {
 
 export function createSqliteCommit(deps: SqliteCommitDeps): (entries: readonly PendingEntry[]) => Promise<Outcome[]> {
   const { db } = deps;
-  const insert = db.prepare(insertSql);
-  const selectExisting = db.prepare(selectExistingSql);
+  // Prepared on first use: a store opened read-only on a file whose migrations are pending (the
+  // health check) has no column for them yet, and never writes.
+  let insert: Database.Statement | undefined;
+  let selectExisting: Database.Statement | undefined;
   const toIso = (date: Date): string => date.toISOString();
 
   // A duplicate key fails only its own statement: SQLite undoes that statement, not the transaction,
   // and the row holding the key (committed, or earlier in this group) is returned instead.
   function insertOne(row: NewMessage): InsertResult {
     try {
-      const result = insert.run(...insertParams(row, toIso));
+      const result = (insert ??= db.prepare(insertSql)).run(...insertParams(row, toIso));
       return { inserted: true, id: Number(result.lastInsertRowid) };
     } catch (err) {
       if (codeOf(err) !== 'SQLITE_CONSTRAINT_UNIQUE' || row.dedupKey === null) throw err;
-      return { inserted: false, existing: existingRowSchema.parse(selectExisting.get(row.dedupKey)) };
+      return { inserted: false, existing: existingRowSchema.parse((selectExisting ??= db.prepare(selectExistingSql)).get(row.dedupKey)) };
     }
   }
 

@@ -38,7 +38,9 @@ describe('sqlite store', () => {
     await first.insertMessage(row);
     await first.close();
     const second = createSqliteStore(config(file));
-    await expect(second.listMessages()).resolves.toMatchObject([{ controlId: 'MSG1', raw: row.raw }]);
+    const [listed] = await second.listMessages();
+    expect(listed).toMatchObject({ controlId: 'MSG1', rawBytes: row.raw.length });
+    await expect(second.getMessage(listed!.id)).resolves.toMatchObject({ controlId: 'MSG1', raw: row.raw });
     await second.close();
   });
 

@@ -4,10 +4,11 @@ import Database from 'better-sqlite3';
 import type { DbConfig } from '../config/schema.ts';
 import { createGroupCommitter } from './group-commit.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
-import { countRowSchema, rowToMessage, selectByIdSql } from './message-sql.ts';
+import { countRowSchema, rowToMessage, rowToSummary, selectByIdSql } from './message-sql.ts';
+import { defaultMigrationsDir, MigrationError } from './migrations.ts';
 import { createSqliteCommit } from './sqlite-commit.ts';
-import { applySqliteSchema } from './sqlite-schema.ts';
-import { StoreUnavailableError, type ExpiryPolicy, type Store } from './store.ts';
+import { migrateSqlite } from './sqlite-migrate.ts';
+import { silentStoreLog, StoreUnavailableError, type ExpiryPolicy, type Store, type StoreOptions } from './store.ts';
 
 // The embedded default engine. better-sqlite3 is synchronous, so writes are gathered: the rows handed
 // in during one event-loop turn commit together on setImmediate (sqlite-commit.ts), one fsync for all.
@@ -31,18 +32,28 @@ function classify(err: unknown, file: string): unknown {
   return err;
 }
 
-/** Opens (creating the directory and the schema) with the durability settings; exported for tests. */
-export function openSqliteDatabase(config: DbConfig): Database.Database {
+/**
+ * Opens the file with the durability settings and applies pending migrations (creating the
+ * directory first); or, with `readOnly`, opens an existing file for reading and changes nothing.
+ * Exported for tests.
+ */
+export function openSqliteDatabase(config: DbConfig, options: StoreOptions = {}): Database.Database {
   const inMemory = config.file === ':memory:';
+  const readOnly = options.readOnly === true && !inMemory;
   try {
+    if (readOnly) return new Database(config.file, { readonly: true, fileMustExist: true, timeout: config.queryTimeoutMs });
     if (!inMemory) mkdirSync(dirname(config.file), { recursive: true });
     const db = new Database(config.file, { timeout: config.queryTimeoutMs });
     // WAL with synchronous=FULL: a commit is on disk before it returns, across kill -9 and power loss.
     if (!inMemory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    applySqliteSchema(db);
+    if (options.applySchema !== false) {
+      const where = `SQLite database ${config.file}`;
+      migrateSqlite(db, where, { migrationsDir: options.migrationsDir ?? defaultMigrationsDir, log: options.log ?? silentStoreLog });
+    }
     return db;
   } catch (err) {
+    if (err instanceof MigrationError) throw err;
     const code = codeOf(err);
     const text = err instanceof Error ? err.message : String(err);
     const cause = text.includes(code) ? text : `${code}: ${text}`;
@@ -54,9 +65,10 @@ export function openSqliteDatabase(config: DbConfig): Database.Database {
 const groupMaxRows = 1000;
 const groupMaxBytes = 64 * 1024 * 1024;
 
-export function createSqliteStore(config: DbConfig): Store {
-  const db = openSqliteDatabase(config);
-  const selectById = db.prepare(selectByIdSql);
+export function createSqliteStore(config: DbConfig, options: StoreOptions = {}): Store {
+  const db = openSqliteDatabase(config, options);
+  // Prepared on first use, like the commit's statements (sqlite-commit.ts).
+  let selectById: Database.Statement | undefined;
   const toIso = (date: Date): string => date.toISOString();
   const committer = createGroupCommitter({
     commit: createSqliteCommit({ db, isUnavailable, classify: (err) => classify(err, config.file) }),
@@ -93,14 +105,14 @@ export function createSqliteStore(config: DbConfig): Store {
     insertMessages: (rows) => committer.submit(rows),
     getMessage: (id) =>
       guarded(() => {
-        const row: unknown = selectById.get(id);
+        const row: unknown = (selectById ??= db.prepare(selectByIdSql)).get(id);
         return row === undefined ? null : rowToMessage(row);
       }),
     deleteExpired: (policy) => guarded(() => deleteExpired.immediate(policy)),
     listMessages: (filter = {}) =>
       guarded(() => {
         const { sql, params } = selectMessagesSql(filter, toIso);
-        return db.prepare(sql).all(...params).map(rowToMessage);
+        return db.prepare(sql).all(...params).map(rowToSummary);
       }),
     countMessages: (filter = {}) =>
       guarded(() => {

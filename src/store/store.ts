@@ -17,6 +17,8 @@ export const newMessageSchema = z.object({
   triggerEvent: z.string().nullable(),
   version: z.string().nullable(),
   patientId: z.string().nullable(),
+  /** PID-3.4 of that identifier (the assigning authority, an HD), as received. */
+  patientAuthority: z.string().nullable(),
   transport,
   remoteAddress: z.string().nullable(),
   /** Subject of the peer's TLS client certificate (mutual TLS), else null. */
@@ -35,6 +37,20 @@ export const newMessageSchema = z.object({
 
 export type NewMessage = z.infer<typeof newMessageSchema>;
 export type StoredMessage = NewMessage & { id: number };
+
+/**
+ * A row as lists return it: every column but the two blobs, which only `getMessage` reads; their
+ * sizes instead. A page of large messages then costs kilobytes, not gigabytes.
+ */
+export const messageSummarySchema = newMessageSchema.omit({ raw: true, ack: true }).extend({
+  id: z.number().int().positive(),
+  /** Bytes of `raw`. */
+  rawBytes: z.number().int().min(0),
+  /** Bytes of `ack`; null when no ACK was sent. */
+  ackBytes: z.number().int().min(0).nullable(),
+});
+
+export type MessageSummary = z.infer<typeof messageSummarySchema>;
 export type MessageStatus = z.infer<typeof messageStatus>;
 
 /** What an accepted row that already holds the same dedup key looks like. */
@@ -88,10 +104,32 @@ export type Store = {
   getMessage(id: number): Promise<StoredMessage | null>;
   /** Deletes one chunk of expired rows; returns how many were deleted (0 when nothing is left). */
   deleteExpired(policy: ExpiryPolicy): Promise<number>;
-  /** Newest first. For operators and tests. */
-  listMessages(filter?: MessageFilter): Promise<StoredMessage[]>;
+  /** Newest first, without the blobs (see MessageSummary). For operators and tests. */
+  listMessages(filter?: MessageFilter): Promise<MessageSummary[]>;
   countMessages(filter?: MessageFilter): Promise<number>;
   close(): Promise<void>;
+};
+
+/**
+ * What the store logs through (a pino logger fits): start-up notes and warnings about the database,
+ * never row values.
+ */
+export type StoreLog = {
+  info(bindings: object, message: string): void;
+  warn(bindings: object, message: string): void;
+};
+
+export const silentStoreLog: StoreLog = { info: () => undefined, warn: () => undefined };
+
+/** How a store opens (createStore); every field is optional. */
+export type StoreOptions = {
+  /** false: no DDL and no migrations (`npm run health`, or a schema that a DBA applies by hand). */
+  applySchema?: boolean;
+  /** Opens nothing for writing (SQLite: read-only, and the file must exist); implies applySchema false. */
+  readOnly?: boolean;
+  log?: StoreLog;
+  /** The folder with mariadb/ and sqlite/ migrations; by default the repository's migrations/ (tests change it). */
+  migrationsDir?: string;
 };
 
 /**

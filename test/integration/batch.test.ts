@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
 import { proxiedDatabase, type ProxiedDatabase } from '../support/proxied-db.ts';
+import { fullRows } from '../support/stored-rows.ts';
 
 // HL7 batches (FHS/BHS … BTS/FTS) over a real MLLP connection, one frame per batch, on both
 // engines: the answer envelope, one row per message, one transaction per batch.
@@ -78,7 +79,7 @@ describe.each(engines)('batches over MLLP (%s)', (_engine, db) => {
     const messages = messagesOf(bytes);
     // MSH-15/MSH-16 are NE: a batch answers every message anyway, with the commit code.
     expect(seen.acks).toEqual(messages.map((m) => `CA ${m.toString('latin1').split('|')[9]}`));
-    const stored = await t.app.store?.listMessages({ sendingFacility: 'ABCHS' });
+    const stored = await fullRows(t.app.store, { sendingFacility: 'ABCHS' });
     for (const message of messages) expect(stored?.some((r) => r.status === 'received' && r.raw.equals(message))).toBe(true);
   });
 
@@ -118,7 +119,7 @@ describe.each(engines)('batches over MLLP (%s)', (_engine, db) => {
     expect(ack).toMatchObject({ code: 'AR', controlId: 'BROKEN-1' });
     expect(ack.msh[0]).toBe('MSH');
     expect(ack.err.join()).toContain('100');
-    const rows = await t.app.store?.listMessages({ controlId: 'BROKEN-1' });
+    const rows = await fullRows(t.app.store, { controlId: 'BROKEN-1' });
     expect(rows?.map((r) => [r.status, r.raw.toString('latin1')])).toEqual([['rejected', payload]]);
     expect(await t.app.store?.countMessages({ controlId: 'BR-A' })).toBe(0);
   });

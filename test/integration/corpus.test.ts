@@ -6,6 +6,7 @@ import { batchAnswers, corpusDir, corpusRows as rows, defaultsDiffer, mshFields 
 import { createTestDatabase } from '../support/mariadb.ts';
 import { buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
+import { fullRows } from '../support/stored-rows.ts';
 
 // Every file of the public corpus (third-party messages, see fixtures/corpus/README.md) through
 // the MLLP door into MariaDB, checked against its MANIFEST expectation (test/support/corpus.ts).
@@ -90,7 +91,7 @@ describe(`public corpus through MLLP (${mariadb ? 'mariadb' : 'sqlite'})`, () =>
       const messages = file.endsWith('.bin') ? [] : messagesOf(bytes);
       if (messages.length > 0 && messages[0] !== bytes) expect(codes).toHaveLength(messages.length);
       for (const message of messages) {
-        const stored = await t.app.store?.listMessages({ controlId: mshFields(message)[9], limit: 500 });
+        const stored = await fullRows(t.app.store, { controlId: mshFields(message)[9], limit: 500 });
         expect(stored?.some((r) => r.status === 'received' && r.raw.equals(message)), `${file} stored`).toBe(true);
       }
     } else {

@@ -7,6 +7,7 @@ import { batchAnswers, corpusDir, corpusRows, expectationOf, mshFields, type Cor
 import { send } from '../support/https-client.ts';
 import { createTestDatabase } from '../support/mariadb.ts';
 import { createTestPki, type TestPki } from '../support/tls.ts';
+import { fullRows } from '../support/stored-rows.ts';
 
 // Every file of the public corpus POSTed over real HTTPS into MariaDB (the embedded store without
 // it), checked against the same expectations as the MLLP door (test/support/corpus.ts). Over HTTP
@@ -73,7 +74,7 @@ describe(`public corpus through HTTPS (${mariadb ? 'mariadb' : 'sqlite'})`, () =
       expect(codes.length, `${row.file} got no ACK`).toBeGreaterThan(0);
       for (const code of codes) expect(['AA', 'CA']).toContain(code);
       if (!envelope) {
-        const stored = await t.app.store?.listMessages({ controlId: mshFields(bytes)[9], transport: 'https', limit: 500 });
+        const stored = await fullRows(t.app.store, { controlId: mshFields(bytes)[9], transport: 'https', limit: 500 });
         expect(stored?.some((r) => r.status === 'received' && r.raw.equals(bytes)), `${row.file} stored`).toBe(true);
       }
     } else {

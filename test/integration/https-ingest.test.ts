@@ -6,6 +6,7 @@ import { createTestDatabase } from '../support/mariadb.ts';
 import { buildAckMessage, buildMessage, type MessageOptions } from '../support/messages.ts';
 import { readAck } from '../support/mllp-raw.ts';
 import { createTestPki, type TestPki } from '../support/tls.ts';
+import { fullRows } from '../support/stored-rows.ts';
 
 // POST /hl7 over real HTTPS (a CA and certificates made for this file) into MariaDB: the status
 // per cause, the ACK as the body whatever MSH-15 says, charsets, duplicates, size and type limits,
@@ -47,7 +48,7 @@ describe(`POST /hl7 over HTTPS (${mariadb ? 'mariadb' : 'sqlite'})`, () => {
   }
 
   async function rowsOf(controlId: string) {
-    return (await t.app.store?.listMessages({ controlId })) ?? [];
+    return fullRows(t.app.store, { controlId });
   }
 
   const fresh = () => `HTTPS-${++n}`;

@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from '../support/app-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/mariadb.ts';
 import { buildAckMessage, buildMessage } from '../support/messages.ts';
 import { openRawPeer, readAck } from '../support/mllp-raw.ts';
+import { fullRows } from '../support/stored-rows.ts';
 
 // The MLLP door end to end on real sockets, on both engines: a real MariaDB database made for
 // this file, and the embedded store (the default, and what runs where MariaDB is absent).
@@ -26,7 +27,7 @@ describe.each(engines)('MLLP ingest on $engine', ({ db, drop }) => {
   });
 
   async function rowsFor(controlId: string) {
-    return (await t.app.store?.listMessages({ controlId })) ?? [];
+    return fullRows(t.app.store, { controlId });
   }
 
   it('answers several messages on one kept-open connection in order, each stored before its AA', async () => {

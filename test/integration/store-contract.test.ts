@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { StoreUnavailableError, type NewMessage, type Store } from '../../src/st
 import { createMemoryStore } from '../support/memory-store.ts';
 import { createTestDatabase, describeMariaDb, type TestDatabase } from '../support/mariadb.ts';
 import { newRow, sha256 } from '../support/rows.ts';
+import { migrationsWith } from '../support/migrations-dir.ts';
 import { createTcpProxy, findClosedPort } from '../support/tcp-proxy.ts';
 import { mariaDbOnlyWrites } from './store-contract/mariadb-writes.ts';
 import { readContract } from './store-contract/read-contract.ts';
@@ -30,8 +31,8 @@ function storeContract(open: () => Promise<Store>): void {
   describe('writes', () => writeContract({ store: () => store, open, checksRows: true }));
   describe('reads', () => readContract(() => store));
 
-  it('stores every column and lists it back exactly (bytes, UTC milliseconds, nulls)', async () => {
-    const full = newRow();
+  it('stores every column and reads it back exactly (bytes, UTC milliseconds, nulls)', async () => {
+    const full = newRow({ patientAuthority: 'Hôpital&1.2.756.1&ISO' });
     const sparse = newRow({ dedupKey: null, transport: 'https', status: 'rejected', ackCode: 'AR', ack: null });
     const empty: NewMessage = { ...sparse, sendingApplication: null, sendingFacility: null, receivingApplication: null };
     const nulls: NewMessage = { ...empty, receivingFacility: null, messageType: null, triggerEvent: null, version: null };
@@ -40,10 +41,14 @@ function storeContract(open: () => Promise<Store>): void {
       const result = await store.insertMessage(row);
       if (!result.inserted) throw new Error('expected an insert');
       expect(typeof result.id).toBe('number');
-      const listed = await store.listMessages({ controlId: row.controlId! });
-      expect(listed).toEqual([{ id: result.id, ...row }]);
-      expect(listed[0]!.raw.equals(row.raw)).toBe(true);
-      expect(listed[0]!.receivedAt.toISOString()).toBe('2024-02-29T23:59:59.987Z');
+      const stored = await store.getMessage(result.id);
+      expect(stored).toEqual({ id: result.id, ...row });
+      expect(stored!.raw.equals(row.raw)).toBe(true);
+      expect(stored!.receivedAt.toISOString()).toBe('2024-02-29T23:59:59.987Z');
+      const { raw, ack, ...listed } = row;
+      const rawBytes = raw.length;
+      const ackBytes = ack?.length ?? null;
+      expect(await store.listMessages({ controlId: row.controlId! })).toEqual([{ id: result.id, ...listed, rawBytes, ackBytes }]);
     }
   });
 
@@ -94,10 +99,12 @@ function storeContract(open: () => Promise<Store>): void {
   });
 
   it('cuts over-long header values to their column width and keeps raw whole', async () => {
-    const row = newRow({ sendingApplication: 'A'.repeat(300), error: 'é'.repeat(1500), status: 'rejected', dedupKey: null });
-    await store.insertMessage(row);
-    const [stored] = await store.listMessages({ controlId: row.controlId! });
+    const long = { sendingApplication: 'A'.repeat(300), patientAuthority: 'H'.repeat(300), error: 'é'.repeat(1500) };
+    const row = newRow({ ...long, status: 'rejected', dedupKey: null });
+    const result = await store.insertMessage(row);
+    const stored = result.inserted ? await store.getMessage(result.id) : null;
     expect(stored?.sendingApplication).toBe('A'.repeat(227));
+    expect(stored?.patientAuthority).toBe('H'.repeat(227));
     expect(stored?.error).toBe('é'.repeat(1000));
     expect(stored?.raw.equals(row.raw)).toBe(true);
   });
@@ -185,16 +192,15 @@ describeMariaDb('store contract: mariadb', () => {
       );
     });
 
-    it('names the schema file and the error code when a schema statement fails', async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'hl7-schema-'));
-      const schemaFile = join(dir, 'broken.sql');
-      await writeFile(schemaFile, 'CREATE TABLE IF NOT EXISTS ok_table (id INT);\nCREATE TABEL broken;\n');
+    it('names the migration, the statement and the error code when a migration statement fails', async () => {
+      const migrationsDir = await migrationsWith('0099-broken.sql', 'CREATE TABLE IF NOT EXISTS ok_table (id INT);\nCREATE TABEL broken;\n');
       try {
-        await expect(createMariaDbStore(db.config, { schemaFile })).rejects.toThrow(
-          `cannot apply ${schemaFile} on MariaDB at ${db.config.host}:${db.config.port} (database ${db.config.database}): ER_PARSE_ERROR (errno 1064)`,
+        await expect(createMariaDbStore(db.config, { migrationsDir })).rejects.toThrow(
+          `cannot apply migration 0099-broken (statement 2) from ${join(migrationsDir, 'mariadb', '0099-broken.sql')} on MariaDB at ` +
+            `${db.config.host}:${db.config.port} (database ${db.config.database}): ER_PARSE_ERROR (errno 1064)`,
         );
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        await rm(migrationsDir, { recursive: true, force: true });
       }
     });
 

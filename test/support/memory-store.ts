@@ -1,4 +1,4 @@
-import type { InsertResult, MessageFilter, NewMessage, Store, StoredMessage } from '../../src/store/store.ts';
+import type { InsertResult, MessageFilter, MessageSummary, NewMessage, Store, StoredMessage } from '../../src/store/store.ts';
 
 // A Store made of plain data, for unit tests of the code above the store. It follows the contract
 // (dedup by key, batches all-or-nothing, newest first) without SQL. `failWith` makes every write fail.
@@ -49,7 +49,7 @@ export function createMemoryStore(): MemoryStore {
     async listMessages(filter = {}) {
       // As the engines do: a fractional limit is cut, and at least one row is asked for.
       const limit = filter.limit !== undefined && Number.isFinite(filter.limit) ? Math.max(Math.trunc(filter.limit), 1) : 500;
-      return select(rows, filter).slice(0, limit);
+      return select(rows, filter).slice(0, limit).map(summarize);
     },
     async countMessages(filter = {}) {
       return select(rows, { ...filter, limit: undefined }).length;
@@ -69,6 +69,11 @@ export function createMemoryStore(): MemoryStore {
     async close() {},
   };
   return store;
+}
+
+/** As the engines list a row: no blobs, their sizes instead. */
+function summarize({ raw, ack, ...rest }: StoredMessage): MessageSummary {
+  return { ...rest, rawBytes: raw.length, ackBytes: ack === null ? null : ack.length };
 }
 
 function select(rows: readonly StoredMessage[], f: MessageFilter): StoredMessage[] {

@@ -29,6 +29,7 @@ export function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
     triggerEvent: 'A01',
     version: '2.5',
     patientId: `P-${controlId}`,
+    patientAuthority: null,
     transport: 'mllp',
     remoteAddress: '::ffff:127.0.0.1',
     tlsClientSubject: 'CN=sender.example,O=Test Hospital,C=CH',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decodeMessage } from '../../hl7/charset.ts';
-import type { StoredMessage } from '../../store/store.ts';
+import type { MessageSummary, StoredMessage } from '../../store/store.ts';
 
 // What the operations API shows of a stored row. A list item is metadata only: it may carry the
 // patient identifier (needed to search) but never names or message content. The detail view adds
@@ -44,7 +44,8 @@ export type MessageItem = z.infer<typeof messageItemSchema>;
 export type MessagePage = z.infer<typeof messagePageSchema>;
 export type MessageDetail = z.infer<typeof messageDetailSchema>;
 
-export function toItem(row: StoredMessage): MessageItem {
+/** A list row carries no blob, only its size (MessageSummary). */
+export function toItem(row: MessageSummary): MessageItem {
   return {
     id: row.id,
     receivedAt: row.receivedAt.toISOString(),
@@ -63,13 +64,13 @@ export function toItem(row: StoredMessage): MessageItem {
     version: row.version,
     patientId: row.patientId,
     charset: row.charset,
-    sizeBytes: row.raw.length,
+    sizeBytes: row.rawBytes,
   };
 }
 
 export function toDetail(row: StoredMessage): MessageDetail {
   return {
-    ...toItem(row),
+    ...toItem({ ...row, rawBytes: row.raw.length, ackBytes: row.ack?.length ?? null }),
     tlsClientSubject: row.tlsClientSubject ?? null,
     segments: splitSegments(decode(row.raw, row.charset)),
     ack: row.ack === null ? null : decode(row.ack, row.charset),

@@ -1,4 +1,4 @@
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { expect, it } from 'vitest';
 import type { DbConfig } from '../../../src/config/schema.ts';
 import { createMariaDbStore, type MariaDbStoreOptions } from '../../../src/store/mariadb.ts';
@@ -6,16 +6,11 @@ import { insertParams, insertSql, rowBytes } from '../../../src/store/message-sq
 import { StoreUnavailableError, type NewMessage, type Store, type Transport } from '../../../src/store/store.ts';
 import type { TestDatabase } from '../../support/mariadb.ts';
 import { newRow, uniqueTag } from '../../support/rows.ts';
+import { connectTo } from '../../support/schema-probes.ts';
 import { createTcpProxy } from '../../support/tcp-proxy.ts';
 
 // MariaDB-only write paths: a cut under a group in flight, deadlocks with another writer, ids when
 // rows go row by row or over several statements, and rows too big for max_allowed_packet.
-
-/** A plain connection to the test database (UTC, like the store), for a second writer or a check. */
-export function connectTo(config: DbConfig): Promise<Connection> {
-  const { host, port, user, password, database } = config;
-  return createConnection({ host, port, user, password, database, timezone: 'Z' });
-}
 
 async function withStore<T>(config: DbConfig, options: MariaDbStoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
   const store = await createMariaDbStore(config, options);

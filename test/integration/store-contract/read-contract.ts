@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ExpiryPolicy, MessageFilter, NewMessage, Store, StoredMessage } from '../../../src/store/store.ts';
+import type { ExpiryPolicy, MessageFilter, MessageSummary, NewMessage, Store } from '../../../src/store/store.ts';
 import { createMemoryStore } from '../../support/memory-store.ts';
 import { newRow, uniqueTag } from '../../support/rows.ts';
 
@@ -7,7 +7,7 @@ import { newRow, uniqueTag } from '../../support/rows.ts';
 // MSH-10 or by a date range no other test uses, because tests share one table.
 
 const at = (iso: string): Date => new Date(iso);
-const tags = (rows: readonly StoredMessage[]): (string | null)[] => rows.map((row) => row.remoteAddress);
+const tags = (rows: readonly MessageSummary[]): (string | null)[] => rows.map((row) => row.remoteAddress);
 
 async function insertAll(store: Store, rows: readonly NewMessage[]): Promise<void> {
   // One after the other: ids then follow the order of `rows`.
@@ -76,13 +76,13 @@ export function readContract(store: () => Store): void {
     await insertAll(store(), rows);
     const all = await store().listMessages({ controlId, limit: 100 });
     expect(all).toHaveLength(11);
-    const key = (row: StoredMessage): [number, number] => [row.receivedAt.getTime(), row.id];
+    const key = (row: MessageSummary): [number, number] => [row.receivedAt.getTime(), row.id];
     for (let i = 1; i < all.length; i += 1) {
       const [t0, id0] = key(all[i - 1]!);
       const [t1, id1] = key(all[i]!);
       expect(t0 > t1 || (t0 === t1 && id0 > id1)).toBe(true);
     }
-    const pages: StoredMessage[][] = [];
+    const pages: MessageSummary[][] = [];
     let after: MessageFilter['after'];
     for (;;) {
       const page = await store().listMessages({ controlId, limit: 3, ...(after ? { after } : {}) });
@@ -94,6 +94,24 @@ export function readContract(store: () => Store): void {
     expect(pages.map((page) => page.length)).toEqual([3, 3, 3, 2]);
     expect(pages.flat().map((row) => row.id)).toEqual(all.map((row) => row.id));
     await expect(store().countMessages({ controlId, after: { receivedAt: all[4]!.receivedAt, id: all[4]!.id } })).resolves.toBe(6);
+  });
+
+  it('lists rows without their blobs: every other column, and the blobs\' sizes in bytes', async () => {
+    const controlId = uniqueTag('SIZE');
+    const withAck = newRow({ controlId, ack: Buffer.alloc(70_000, 0x41), patientAuthority: 'HOSP&1.2.3&ISO' });
+    const noAck = newRow({ controlId, dedupKey: null, status: 'rejected', ackCode: null, ack: null, receivedAt: at('2003-01-01T00:00:00.000Z') });
+    await insertAll(store(), [withAck, noAck]);
+    const listed = await store().listMessages({ controlId });
+    expect(listed).toEqual(
+      [withAck, noAck].map(({ raw, ack, ...rest }) => ({
+        ...rest,
+        id: expect.any(Number),
+        rawBytes: raw.length,
+        ackBytes: ack === null ? null : ack.length,
+      })),
+    );
+    for (const row of listed) expect(Object.keys(row)).not.toEqual(expect.arrayContaining(['raw']));
+    for (const row of listed) expect(Object.keys(row)).not.toEqual(expect.arrayContaining(['ack']));
   });
 
   it('gets one message by id, and null for an id that does not exist', async () => {

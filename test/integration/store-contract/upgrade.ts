@@ -1,38 +1,59 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dbSchema } from '../../../src/config/schema.ts';
 import { createMariaDbStore } from '../../../src/store/mariadb.ts';
+import { splitSqlStatements } from '../../../src/store/split-sql.ts';
 import { createSqliteStore } from '../../../src/store/sqlite.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/mariadb.ts';
 import { newRow, sha256 } from '../../support/rows.ts';
-import { connectTo } from './mariadb-writes.ts';
-import { droppedIndexes, firstReleaseInsert, firstReleaseMariaDb, firstReleaseSqlite, upgradedIndexes } from './old-schemas.ts';
+import { connectTo } from '../../support/schema-probes.ts';
+import {
+  droppedIndexes,
+  firstReleaseInsert,
+  firstReleaseMariaDb,
+  firstReleaseSqlite,
+  lastUnnumberedMariaDb,
+  lastUnnumberedSqlite,
+  upgradedIndexes,
+} from './old-schemas.ts';
 
-// A database created by the first release is brought up to date when the store starts, twice in a
-// row (the upgrade is idempotent), and its rows stay readable.
+// A database created by a release before numbered migrations (no schema_migrations) is brought up to
+// date when the store starts: 0001-initial runs once on it, then the later migrations. Started twice,
+// the second start changes nothing; the old rows stay readable.
 
 const oldRaw = Buffer.from('MSH|^~\\&|OLDAPP|OLDFAC|||20200505||ADT^A01|OLD-1|P|2.5\r');
 const oldParams = (receivedAt: Date | string): (string | Date | Buffer)[] => [sha256('OLD-1'), 'OLD-1', receivedAt, oldRaw, sha256(oldRaw)];
 const oldReceivedAt = new Date('2020-05-05T05:05:05.555Z');
 
+const releases = [
+  { release: 'the first release', mariadb: firstReleaseMariaDb, sqlite: firstReleaseSqlite },
+  { release: 'the last release before migrations', mariadb: splitSqlStatements(lastUnnumberedMariaDb), sqlite: lastUnnumberedSqlite },
+];
+
 async function expectUpgraded(store: Store): Promise<void> {
-  const [old] = await store.listMessages({ controlId: 'OLD-1' });
-  expect(old).toMatchObject({ sendingApplication: 'OLDAPP', remoteAddress: '10.0.0.1', tlsClientSubject: null, receivedAt: oldReceivedAt });
+  const [listed] = await store.listMessages({ controlId: 'OLD-1' });
+  const old = listed === undefined ? null : await store.getMessage(listed.id);
+  expect(old).toMatchObject({ sendingApplication: 'OLDAPP', remoteAddress: '10.0.0.1', tlsClientSubject: null, patientAuthority: null, receivedAt: oldReceivedAt });
   expect(old?.raw.equals(oldRaw)).toBe(true);
-  const row = newRow({ tlsClientSubject: 'CN=after-upgrade' });
+  const row = newRow({ tlsClientSubject: 'CN=after-upgrade', patientAuthority: 'HOSP' });
   const result = await store.insertMessage(row);
   if (!result.inserted) throw new Error('expected an insert');
   await expect(store.getMessage(result.id)).resolves.toEqual({ id: result.id, ...row });
 }
 
+const recorded = [
+  [1, '0001-initial'],
+  [2, '0002-patient-authority'],
+];
+
 export function upgradeSqlite(dir: () => string): void {
-  it('adds tls_client_subject and the keyset indexes to a first-release SQLite file, keeping its rows', async () => {
-    const file = join(dir(), 'first-release.sqlite');
+  it.each(releases)('brings a SQLite file of $release up to date, once, keeping its rows', async ({ release, sqlite }) => {
+    const file = join(dir(), `${release.replace(/\W+/g, '-')}.sqlite`);
     const old = new Database(file);
-    old.exec(firstReleaseSqlite);
+    old.exec(sqlite);
     old.prepare(firstReleaseInsert).run(...oldParams(oldReceivedAt.toISOString()));
     old.close();
     for (let start = 0; start < 2; start += 1) {
@@ -45,28 +66,41 @@ export function upgradeSqlite(dir: () => string): void {
     }
     const db = new Database(file, { readonly: true });
     try {
-      const columns = db.pragma('table_info(hl7_message)') as { name: string }[];
-      expect(columns.filter((c) => c.name === 'tls_client_subject')).toHaveLength(1);
+      const columns = (db.pragma('table_info(hl7_message)') as { name: string }[]).map((c) => c.name);
+      expect(columns).toEqual(expect.arrayContaining(['tls_client_subject', 'patient_authority']));
       const indexes = (db.pragma('index_list(hl7_message)') as { name: string }[]).map((i) => i.name);
       expect(indexes).toEqual(expect.arrayContaining(upgradedIndexes));
       for (const name of droppedIndexes) expect(indexes).not.toContain(name);
+      expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').raw().all()).toEqual(recorded);
     } finally {
       db.close();
     }
   });
 }
 
-export function upgradeMariaDb(): void {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = (await createTestDatabase('store_upgrade'))!;
-  });
-  afterAll(() => db?.drop());
+async function showCreateTable(conn: Connection, table: string): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE \`${table}\``);
+  return String(rows[0]?.['Create Table']).replace(/ AUTO_INCREMENT=\d+/, '');
+}
 
-  it('adds tls_client_subject after remote_address and the keyset indexes to a first-release table, keeping its rows', async () => {
+export function upgradeMariaDb(): void {
+  let fresh: TestDatabase;
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    fresh = (await createTestDatabase('store_fresh'))!;
+    await (await createMariaDbStore(fresh.config)).close();
+  });
+  afterAll(async () => {
+    for (const db of [fresh, ...dbs]) await db?.drop();
+  });
+
+  it.each(releases)('brings a table of $release to exactly what the migrations make, once, keeping its rows', async ({ mariadb }) => {
+    const db = (await createTestDatabase('store_upgrade'))!;
+    dbs.push(db);
     const conn = await connectTo(db.config);
+    const reference = await connectTo(fresh.config);
     try {
-      for (const sql of firstReleaseMariaDb) await conn.query(sql);
+      for (const sql of mariadb) await conn.query(sql);
       await conn.execute(firstReleaseInsert, oldParams(oldReceivedAt));
       for (let start = 0; start < 2; start += 1) {
         const store = await createMariaDbStore(db.config);
@@ -76,26 +110,12 @@ export function upgradeMariaDb(): void {
           await store.close();
         }
       }
-      const [columns] = await conn.query<RowDataPacket[]>(
-        'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position',
-        [db.config.database, 'hl7_message'],
-      );
-      const names = columns.map((c) => String(c.name));
-      expect(names.indexOf('tls_client_subject')).toBe(names.indexOf('remote_address') + 1);
-      const [ackType] = await conn.query<RowDataPacket[]>(
-        'SELECT data_type AS type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?',
-        [db.config.database, 'hl7_message', 'ack'],
-      );
-      expect(ackType.map((c) => String(c.type))).toEqual(['mediumblob']);
-      const [indexes] = await conn.query<RowDataPacket[]>(
-        'SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = ? AND table_name = ?',
-        [db.config.database, 'hl7_message'],
-      );
-      const indexNames = indexes.map((i) => String(i.name));
-      expect(indexNames).toEqual(expect.arrayContaining(upgradedIndexes));
-      for (const name of droppedIndexes) expect(indexNames).not.toContain(name);
+      expect(await showCreateTable(conn, 'hl7_message')).toBe(await showCreateTable(reference, 'hl7_message'));
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT version, name FROM schema_migrations ORDER BY version');
+      expect(rows.map((r) => [Number(r.version), String(r.name)])).toEqual(recorded);
     } finally {
       await conn.end();
+      await reference.end();
     }
   });
 }

@@ -1,10 +1,9 @@
-import type Database from 'better-sqlite3';
-import { z } from 'zod';
+-- 0001: the schema of the releases before numbered migrations (embedded engine). A file of such a
+-- release has no schema_migrations yet, so this runs once on it as well as on an empty file. A file
+-- of the first release lacks tls_client_subject; SQLite has no ADD COLUMN IF NOT EXISTS, so the
+-- runner adds that column before this runs (sqlite-migrate.ts). Never edit once released; add a file.
+-- STRICT makes SQLite check column types the way MariaDB does. Column comments: scripts/create-schema.sql.
 
-// The embedded engine's copy of scripts/create-schema.sql (see the column comments there); change both
-// together. STRICT makes SQLite check column types the way MariaDB does.
-
-const createTable = `
 CREATE TABLE IF NOT EXISTS hl7_message (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   dedup_key TEXT NULL,
@@ -30,9 +29,7 @@ CREATE TABLE IF NOT EXISTS hl7_message (
   status TEXT NOT NULL CHECK (status IN ('received', 'rejected')),
   error TEXT NULL
 ) STRICT;
-`;
 
-const createIndexes = `
 -- A UNIQUE index in SQLite, as in MariaDB, lets any number of rows hold NULL.
 CREATE UNIQUE INDEX IF NOT EXISTS uq_hl7_message_dedup_key ON hl7_message (dedup_key);
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
@@ -46,20 +43,3 @@ DROP INDEX IF EXISTS ix_hl7_message_received_at;
 -- Retention per status, oldest first, and the list filtered by status; replaces the one on status.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_status_received_at ON hl7_message (status, received_at);
 DROP INDEX IF EXISTS ix_hl7_message_status;
-`;
-
-/** Columns added since the first release: a table created before them gets them at start-up. */
-const addedColumns = [{ name: 'tls_client_subject', ddl: 'ALTER TABLE hl7_message ADD COLUMN tls_client_subject TEXT NULL' }];
-
-const columnInfo = z.array(z.object({ name: z.string() }));
-
-/** Creates the table, or brings an older one up to date; idempotent. */
-export function applySqliteSchema(db: Database.Database): void {
-  db.transaction(() => {
-    db.exec(createTable);
-    const present = new Set(columnInfo.parse(db.pragma('table_info(hl7_message)')).map((column) => column.name));
-    // SQLite appends added columns at the end; every statement names its columns, so order is moot.
-    for (const column of addedColumns) if (!present.has(column.name)) db.exec(column.ddl);
-    db.exec(createIndexes);
-  }).immediate();
-}
