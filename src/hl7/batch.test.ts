@@ -39,6 +39,19 @@ describe('readBatch: envelopes read', () => {
     expect(texts(text)).toEqual(expected);
   });
 
+  it.each([
+    ['a segment-like text', 'see above\nMSH|^~\\&|X|Y'],
+    ['a batch trailer-like text', 'end of report\nBTS|1'],
+    ['a batch header-like text', 'next\nBHS|^~\\&|X'],
+  ])('keeps a bare LF before %s inside a message of a CR batch', (_name, report) => {
+    const message = `${msh('C1')}OBX|1|TX|||${report}||||||F\r`;
+    expect(texts(`${BHS()}${message}${msh('C2')}BTS|2\r`)).toEqual([[message, msh('C2')]]);
+  });
+
+  it('ignores NUL and SUB padding after the BTS', () => {
+    expect(texts(`${BHS()}${msh('C1')}BTS|1\r\0\0\x1a`)).toEqual([[msh('C1')]]);
+  });
+
   it('cuts each message at its exact bytes (non-ASCII included)', () => {
     const message = Buffer.concat([Buffer.from(msh('C1')), Buffer.from('NTE|1||Zoë\r', 'utf8')]);
     const bytes = Buffer.concat([Buffer.from(BHS()), message, Buffer.from('BTS|1\r')]);

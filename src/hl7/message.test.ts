@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { hl7Schema } from '../config/schema.ts';
 import { parseMessage, type ParsedMessage, type ParseResult } from './message.ts';
+import { validateMessage } from './validate.ts';
 
 const corpus = fileURLToPath(new URL('../../test/fixtures/corpus/', import.meta.url));
 const options = { defaultCharset: 'UTF-8' };
@@ -24,12 +26,47 @@ describe('parseMessage: segments', () => {
     ['no trailing separator', `${MSH}\r${PID}\rOBR|1`],
     ['LF', `${MSH}\n${PID}\nOBR|1\n`],
     ['CRLF', `${MSH}\r\n${PID}\r\nOBR|1\r\n`],
-    ['mixed', `${MSH}\r${PID}\r\nOBR|1\n`],
-    ['blank lines', `\r\n${MSH}\r\r\n${PID}\n\n \t\rOBR|1\r\n\r\n`],
+    ['CR, then CRLF lines', `${MSH}\r${PID}\r\nOBR|1\r`],
+    ['blank lines', `\r\n${MSH}\r\r\n${PID}\r \t\rOBR|1\r\n\r\n`],
+    ['blank lines, LF', `\n${MSH}\n\n${PID}\n \t\nOBR|1\n\n`],
   ])('splits on %s', (_name, text) => {
     const message = parsed(text);
     expect(message.segments).toEqual([MSH, PID, 'OBR|1']);
     expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBR']);
+  });
+
+  it.each([
+    ['CR', '\r'],
+    ['CRLF', '\r\n'],
+  ])('keeps a bare LF inside a field of a %s message as data', (_name, separator) => {
+    const obx = 'OBX|1|TX|||Report line one\nline two\nPID|1||999||||||F';
+    const message = parsed([MSH, PID, 'OBR|1', obx, 'NTE|1'].join(separator) + separator);
+    expect(message.segments).toEqual([MSH, PID, 'OBR|1', obx, 'NTE|1']);
+    expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBR', 'OBX', 'NTE']);
+    expect(message.patientId).toBe('12345');
+    expect(validateMessage(message, hl7Schema.parse({}))).toEqual([]);
+  });
+
+  it('splits on LF when MSH ends with LF, keeping a CR in a field as data', () => {
+    const message = parsed(`${MSH}\n${PID}\nOBX|1|TX|||a\rb||||||F\n`);
+    expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBX']);
+    expect(message.segments[2]).toBe('OBX|1|TX|||a\rb||||||F');
+  });
+
+  it.each([
+    ['NULs', `${MSH}\r${PID}\rOBR|1\r\0\0\0\0`],
+    ['SUB', `${MSH}\r${PID}\rOBR|1\r\x1a`],
+    ['SUB without a last CR', `${MSH}\r${PID}\rOBR|1\x1a`],
+    ['NUL and SUB between line breaks', `${MSH}\r${PID}\rOBR|1\r\0\r\n\x1a\r\n`],
+  ])('ignores trailing padding (%s) after the last segment', (_name, text) => {
+    const message = parsed(text);
+    expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBR']);
+    expect(message.segments).toEqual([MSH, PID, 'OBR|1']);
+    expect(validateMessage(message, hl7Schema.parse({}))).toEqual([]);
+  });
+
+  it('reads MSH-18 without the padding of an MSH-only message', () => {
+    expect(parsed(`${MSH}\x1a\0`).header.charset).toBe('UNICODE UTF-8');
   });
 
   it('keeps malformed segment ids for the validator', () => {

@@ -2,7 +2,7 @@ import { decodeMessage, readCharsetField } from './charset.ts';
 import { defaultDelimiters, readDelimiters, type Delimiters } from './delimiters.ts';
 import type { Issue } from './errors.ts';
 import { unescapeText } from './escape.ts';
-import { lineEnd, scanSegments, splitSegments } from './segments.ts';
+import { nextSegment, openSegments, scanSegments, splitSegments } from './segments.ts';
 
 // The hot path: split only what the service needs (segments, MSH, PID-3), never a full parse.
 
@@ -59,8 +59,10 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
   const { text, charset } = decodeMessage(bytes, declared, options.defaultCharset);
   const startIssue = checkStart(text);
   if (startIssue !== null) return { ok: false, issue: startIssue, header: null, charset };
-  const mshStart = skipLineBreaks(text);
-  const msh = text.slice(mshStart, lineEnd(text, mshStart));
+  // checkStart made sure the first segment is MSH; where it ends decides the segment separator.
+  const cursor = openSegments(text, skipLineBreaks(text));
+  nextSegment(cursor);
+  const msh = text.slice(cursor.start, cursor.stop);
   const result = readDelimiters(msh);
   if (!result.ok) {
     const issue: Issue = {
@@ -76,7 +78,7 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
     return { ok: false, issue, header, charset };
   }
   const d = result.delimiters;
-  const scan = scanSegments(text, mshStart, d.field);
+  const scan = scanSegments(cursor, d.field);
   const header = readHeader(msh, d, result.encodingCharacters);
   return { ok: true, message: new Parsed(header, charset, scan.ids, readPatientId(scan.pid, d), text) };
 }
