@@ -101,6 +101,17 @@ describe('buildAck', () => {
     expect(text).toContain('|E||||a\\F\\b\\S\\c\r');
   });
 
+  it.each(['A\\T\\B', 'X\\X41\\', 'A\\.br\\B', 'A\\H\\B\\N\\', 'A\\Zlocal\\B', 'A\\Q\\B', 'A\\E\\B', ' 12 '])(
+    'echoes MSH-10 %j in MSA-2 exactly as the sender wrote it',
+    (msh10) => {
+      expect(ack({ header: header(v251.replace('MSG-1', msh10)) })).toContain(`\rMSA|AA|${msh10}\r`);
+    },
+  );
+
+  it('escapes MSH-10 for MSA-2 when the header has no raw MSH-10 (a hand-made header)', () => {
+    expect(ack({ header: { controlId: 'A|B' } })).toContain('\rMSA|AA|A\\F\\B\r');
+  });
+
   it('echoes what it can read when MSH-2 is broken', () => {
     const partial = header('MSH|^~&|LAB|HOSP|RCV|RFAC|20260101120000||ORU^R01|MSG-1|P|2.5.1');
     const issue: Issue = { code: 'bad-encoding-characters', location: { segment: 'MSH', sequence: 1, field: 2 }, message: 'MSH-2 (encoding characters) has fewer than 4 characters' };

@@ -131,9 +131,14 @@ function buildMsh(input: AckInput, d: Delimiters, version: number): string {
   return fields.join(d.field);
 }
 
-/** MSA-3 is deprecated from 2.4 and withdrawn in 2.7 (ERR-8 carries the text); engines still read it. */
+/**
+ * MSA-2 is MSH-10 exactly as the sender wrote it (escape sequences untouched): senders match it
+ * byte for byte. A header without the raw field (a hand-made one) gets its MSH-10 escaped again.
+ * MSA-3 is deprecated from 2.4 and withdrawn in 2.7 (ERR-8 carries the text); engines still read it.
+ */
 function buildMsa(input: AckInput, d: Delimiters, version: number): string {
-  const fields = ['MSA', input.code, escapeText(input.header?.controlId ?? '', d)];
+  const h = input.header;
+  const fields = ['MSA', input.code, h?.controlIdRaw ?? escapeText(h?.controlId ?? '', d)];
   const first = input.issues[0];
   if (input.code !== 'AA' && input.code !== 'CA' && first !== undefined && version < 270) {
     fields.push(escapeText(first.message, d));

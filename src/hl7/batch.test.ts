@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildAck } from './ack.ts';
 import { buildBatchAnswer } from './batch-ack.ts';
 import { isBatch, readBatch } from './batch.ts';
 
@@ -95,6 +96,24 @@ describe('readBatch: broken envelopes', () => {
     const result = read(text);
     expect(result.ok).toBe(false);
     expect(result.header?.controlId).toBe(controlId);
+  });
+
+  it.each([
+    ['BHS-11', `${BHS('B\\X41\\')}${msh('C1')}`, 'B\\X41\\'],
+    ['FHS-11 when BHS-11 is empty', `FHS|^~\\&|||||||||F\\.br\\1\r${BHS('')}${msh('C1')}`, 'F\\.br\\1'],
+  ])('echoes %s in the NAK\'s MSA-2 exactly as written', (_name, text, raw) => {
+    const header = read(text).header;
+    expect(header?.controlIdRaw).toBe(raw);
+    const nak = buildAck({
+      header,
+      code: 'AR',
+      issues: [],
+      controlId: 'ACK-1',
+      now: new Date(0),
+      sendingApplication: 'L',
+      sendingFacility: '',
+    });
+    expect(nak).toContain(`\rMSA|AR|${raw}\r`);
   });
 
   it('has no header to address when BHS-1 is not a delimiter', () => {

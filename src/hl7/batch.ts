@@ -133,12 +133,15 @@ function checkTrailer(c: Cursor, id: 'BTS' | 'FTS', header: EnvelopeSegment, act
   }
 }
 
-/** BHS-11 (else FHS-11) goes in MSA-2; the batch header (else the file header) addresses the ACK. */
+/**
+ * BHS-11 (else FHS-11) goes in MSA-2, as written; the batch header (else the file header)
+ * addresses the ACK.
+ */
 function reference(c: Cursor): Partial<MessageHeader> | null {
   const segment = c.batch ?? c.file;
   if (segment === null) return null;
   const d = segment.delimiters;
-  const ids = [c.batch, c.file].map((s) => (s === null ? '' : unescapeText(s.fields[10] ?? '', s.delimiters)));
+  const control = [c.batch, c.file].find((s) => s !== null && controlIdOf(s).trim() !== '') ?? null;
   const f = segment.fields;
   return {
     delimiters: d,
@@ -147,8 +150,14 @@ function reference(c: Cursor): Partial<MessageHeader> | null {
     sendingFacility: f[3] ?? '',
     receivingApplication: f[4] ?? '',
     receivingFacility: f[5] ?? '',
-    controlId: ids.find((id) => id.trim() !== '') ?? '',
+    controlId: control === null ? '' : controlIdOf(control),
+    controlIdRaw: control?.fields[10] ?? '',
   };
+}
+
+/** BHS-11 / FHS-11, unescaped. */
+function controlIdOf(segment: EnvelopeSegment): string {
+  return unescapeText(segment.fields[10] ?? '', segment.delimiters);
 }
 
 function peek(c: Cursor): Line | undefined {

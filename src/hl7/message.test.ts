@@ -89,6 +89,7 @@ describe('parseMessage: header', () => {
       triggerEvent: 'R01',
       messageStructure: 'ORU_R01',
       controlId: 'A|B',
+      controlIdRaw: 'A\\F\\B',
       processingId: 'T^',
       version: '2.5',
       versionField: '2.5^FRA^2.5',
@@ -97,6 +98,19 @@ describe('parseMessage: header', () => {
       charset: 'UNICODE UTF-8',
     });
     expect(message.charset).toBe('UTF-8');
+  });
+
+  it.each([
+    ['A\\T\\B', 'A&B'],
+    ['X\\X41\\', 'XA'],
+    ['A\\.br\\B', 'A\nB'],
+    ['A\\H\\B\\N\\', 'AB'],
+    ['A\\Zlocal\\B', 'A\\Zlocal\\B'],
+    [' 12 ', ' 12 '],
+  ])('keeps MSH-10 %j as written and unescaped (%j)', (msh10, controlId) => {
+    const { header } = parsed(`${MSH.replace('CTRL-1', msh10)}\r${PID}`);
+    expect(header.controlIdRaw).toBe(msh10);
+    expect(header.controlId).toBe(controlId);
   });
 
   it('reads a truncated MSH as empty fields', () => {

@@ -21,8 +21,10 @@ export type MessageHeader = {
   messageType: string;
   triggerEvent: string;
   messageStructure: string;
-  /** MSH-10, unescaped. */
+  /** MSH-10, unescaped (stored, and part of the dedup key). */
   controlId: string;
+  /** MSH-10 exactly as written, escape sequences included: what MSA-2 echoes. */
+  controlIdRaw: string;
   /** MSH-11 as written. */
   processingId: string;
   /** MSH-12.1 (trimmed) and MSH-12 as written. */
@@ -162,6 +164,7 @@ function readHeader(msh: string, d: Delimiters, encodingCharacters: string): Mes
     triggerEvent: component(messageType, d.component, 2),
     messageStructure: component(messageType, d.component, 3),
     controlId: unescapeText(fields[9] ?? '', d),
+    controlIdRaw: fields[9] ?? '',
     processingId: fields[10] ?? '',
     version: component(versionField, d.component, 1),
     versionField,
