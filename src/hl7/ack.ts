@@ -1,3 +1,4 @@
+import type { AckEncoding } from './charset.ts';
 import { defaultDelimiters, type Delimiters } from './delimiters.ts';
 import { describeError, type Hl7ErrorCode, type Issue, type Location } from './errors.ts';
 import { escapeText } from './escape.ts';
@@ -20,6 +21,8 @@ export type AckInput = {
   /** Plain names (escaped here), used when the received MSH-5/MSH-6 are empty. */
   sendingApplication: string;
   sendingFacility: string;
+  /** What the caller will encode the ACK in (`ackEncodingFor`); its label goes in MSH-18. */
+  encoding: AckEncoding;
 };
 
 const applicationCodes = { accept: 'AA', error: 'AE', reject: 'AR' } as const;
@@ -126,8 +129,8 @@ function buildMsh(input: AckInput, d: Delimiters, version: number): string {
     orFallback(h?.processingId, 'P', d),
     orFallback(h?.versionField, '2.5', d),
   ];
-  const charset = h?.charset ?? '';
-  if (charset !== '') fields.push('', '', '', '', '', charset);
+  // MSH-18 names the charset of these bytes, not the one the message claimed (they may differ).
+  if (input.encoding.label !== '') fields.push('', '', '', '', '', escapeText(input.encoding.label, d));
   return fields.join(d.field);
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAck } from './ack.ts';
 import { buildBatchAnswer } from './batch-ack.ts';
+import { ackEncodingFor } from './charset.ts';
 import { isBatch, readBatch } from './batch.ts';
 
 const msh = (id: string) => `MSH|^~\\&|APP|FAC|RCV|RFAC|20260115103000||ADT^A01^ADT_A01|${id}|P|2.5.1\rPID|1||P1\r`;
@@ -112,6 +113,7 @@ describe('readBatch: broken envelopes', () => {
       now: new Date(0),
       sendingApplication: 'L',
       sendingFacility: '',
+      encoding: ackEncodingFor('ISO-8859-1'),
     });
     expect(nak).toContain(`\rMSA|AR|${raw}\r`);
   });

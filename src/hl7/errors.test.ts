@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAck } from './ack.ts';
+import { ackEncodingFor } from './charset.ts';
 import { describeError, errorCodes, formatLocation } from './errors.ts';
 
 describe('error catalogue', () => {
@@ -17,6 +18,7 @@ describe('error catalogue', () => {
       now: new Date(0),
       sendingApplication: 'A',
       sendingFacility: '',
+      encoding: ackEncodingFor('UTF-8'),
     });
     expect(ack).toMatch(new RegExp(`\\rERR\\|\\|MSH\\^1\\|${hl7Code}\\^[A-Z][a-z ]+\\^HL70357\\|E\\|`));
   });

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ackCodeFor, buildAck, type AckCode, type AckMode } from '../hl7/ack.ts';
-import { encodeText } from '../hl7/charset.ts';
+import { ackEncodingFor, encodeText } from '../hl7/charset.ts';
 import type { Issue } from '../hl7/errors.ts';
 import type { MessageHeader } from '../hl7/message.ts';
 import type { ValidationRules } from '../hl7/validate.ts';
@@ -107,6 +107,7 @@ export function answer(
 ): { code: AckCode | null; ack: Buffer | null } {
   const code = ackCodeFor(verdict.header, result, deps.options.ackMode);
   if (code === null) return { code, ack: null };
+  const encoding = ackEncodingFor(verdict.charset);
   const text = buildAck({
     header: verdict.header,
     code,
@@ -115,8 +116,9 @@ export function answer(
     now: deps.clock(),
     sendingApplication: deps.options.ackSendingApplication,
     sendingFacility: deps.options.ackSendingFacility,
+    encoding,
   });
-  return { code, ack: encodeText(text, verdict.charset) };
+  return { code, ack: encodeText(text, encoding.charset) };
 }
 
 export function outcomeOf(
