@@ -136,20 +136,35 @@ describe('parseMessage: header', () => {
 
 describe('parseMessage: PID-3', () => {
   it.each([
-    ['first repetition, component 1', 'PID|1||12345^^^MRN~67890^^^SSN', '12345'],
-    ['single value', 'PID|1||12345', '12345'],
-    ['escaped', 'PID|1||A\\F\\1\\S\\2^^^MRN', 'A|1^2'],
-    ['trimmed', 'PID|1|| 12345 ^^^MRN', '12345'],
-    ['empty', 'PID|1||^^^MRN', null],
-    ['absent field', 'PID|1', null],
-    ['explicit null', 'PID|1||""', null],
-    ['PID-2 is not PID-3', 'PID|1|OLD-ID|', null],
-  ])('%s', (_name, pid, expected) => {
-    expect(parsed(`${MSH}\r${pid}\r`).patientId).toBe(expected);
+    ['first repetition without MR types', 'PID|1||12345^^^MRN~67890^^^SSN', '12345', 'MRN'],
+    ['single value', 'PID|1||12345', '12345', null],
+    ['escaped', 'PID|1||A\\F\\1\\S\\2^^^MRN', 'A|1^2', 'MRN'],
+    ['trimmed', 'PID|1|| 12345 ^^^ HOSP ', '12345', 'HOSP'],
+    ['empty', 'PID|1||^^^MRN', null, null],
+    ['absent field', 'PID|1', null, null],
+    ['explicit null', 'PID|1||""', null, null],
+    ['PID-2 is not PID-3', 'PID|1|OLD-ID|', null, null],
+    ['the MR repetition, not the first', 'PID|1||111^^^SSA^SS~222^^^HOSP&1.2.3&ISO^MR~333^^^X^MR', '222', 'HOSP&1.2.3&ISO'],
+    ['the first MR repetition', 'PID|1||111^^^A^MR~222^^^B^MR', '111', 'A'],
+    ['the first with an id when none is MR', 'PID|1||^^^A^PI~""^^^B^PI~333^^^C^PI~444^^^D^PI', '333', 'C'],
+    ['an MR repetition without an id is passed over', 'PID|1||^^^A^MR~444^^^B^PI', '444', 'B'],
+    ['PID-3.4 unescaped, subcomponents kept', 'PID|1||555^^^A\\F\\B&1.2\\T\\3&ISO^MR', '555', 'A|B&1.2&3&ISO'],
+    ['PID-3.4 explicit null', 'PID|1||666^^^""^MR', '666', null],
+  ])('%s', (_name, pid, id, authority) => {
+    const message = parsed(`${MSH}\r${pid}\r`);
+    expect(message.patientId).toBe(id);
+    expect(message.patientAuthority).toBe(authority);
+  });
+
+  it('reads PID-3.4 with the message\'s own subcomponent separator', () => {
+    const message = parsed('MSH#!@%*#A#B#C#D#2026##ADT!A01#1#P#2.5\rPID#1##9@77!!!HOSP*1.2*ISO!MR');
+    expect(message.patientId).toBe('77');
+    expect(message.patientAuthority).toBe('HOSP*1.2*ISO');
   });
 
   it('is null without PID and reads the first PID only', () => {
     expect(parsed(`${MSH}\rOBR|1\r`).patientId).toBeNull();
+    expect(parsed(`${MSH}\rOBR|1\r`).patientAuthority).toBeNull();
     expect(parsed(`${MSH}\rPID|1||111\rMRG|1\rPID|2||222\r`).patientId).toBe('111');
     expect(parsed(`${MSH}\rPIDX|1||111\r`).patientId).toBeNull();
   });
