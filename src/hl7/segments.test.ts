@@ -43,6 +43,11 @@ describe('splitSegments', () => {
     expect(splitSegments(text)).toEqual([MSH, 'PID|1', 'OBR|1']);
   });
 
+  it('keeps a line of other control characters as a segment (an MLLP end block is not padding)', () => {
+    expect(splitSegments(`${MSH}\rPID|1\r\x1c\r`)).toEqual([MSH, 'PID|1', '\x1c']);
+    expect(splitSegments(`${MSH}\r\0\rPID|1\r`)).toEqual([MSH, '\0', 'PID|1']);
+  });
+
   it.each([
     ['NULs after the last CR', `${MSH}\rPID|1\r\0\0\0`],
     ['a SUB after the last CR', `${MSH}\rPID|1\r\x1a`],

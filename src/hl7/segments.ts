@@ -6,8 +6,9 @@
 // - CR or CRLF: segments end at CR only. LFs right after a CR belong to the separator (CRLF; no
 //   segment can begin with LF); any other LF is data: report text in OBX-5 often carries bare LFs.
 // - LF only: segments end at LF (a CR is then data).
-// Blank segments (no character above 0x20) are skipped anywhere. NUL, SUB (0x1A), CR and LF at the
-// very end are padding, not data: old systems pad messages with NUL or SUB.
+// Blank segments (spaces, tabs and line breaks only) are skipped anywhere. NUL, SUB (0x1A), CR and
+// LF at the very end are padding, not data: old systems pad messages with NUL or SUB. Any other
+// control character is data (an MLLP end block 0x1C in an HTTP body is a malformed segment).
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -114,8 +115,12 @@ function isPadding(code: number): boolean {
   return code === CR || code === LF || code === NUL || code === SUB;
 }
 
+/** Only spaces, tabs and line breaks (0x09-0x0D, 0x20), as String.trim() sees ASCII. */
 function isBlank(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (text.charCodeAt(i) > 0x20) return false;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 0x20 && (code < 0x09 || code > 0x0d)) return false;
+  }
   return true;
 }
 
