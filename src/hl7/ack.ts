@@ -1,3 +1,4 @@
+import type { AckEncoding } from './charset.ts';
 import { defaultDelimiters, type Delimiters } from './delimiters.ts';
 import { describeError, type Hl7ErrorCode, type Issue, type Location } from './errors.ts';
 import { escapeText } from './escape.ts';
@@ -20,6 +21,8 @@ export type AckInput = {
   /** Plain names (escaped here), used when the received MSH-5/MSH-6 are empty. */
   sendingApplication: string;
   sendingFacility: string;
+  /** What the caller will encode the ACK in (`ackEncodingFor`); its label goes in MSH-18. */
+  encoding: AckEncoding;
 };
 
 const applicationCodes = { accept: 'AA', error: 'AE', reject: 'AR' } as const;
@@ -126,14 +129,19 @@ function buildMsh(input: AckInput, d: Delimiters, version: number): string {
     orFallback(h?.processingId, 'P', d),
     orFallback(h?.versionField, '2.5', d),
   ];
-  const charset = h?.charset ?? '';
-  if (charset !== '') fields.push('', '', '', '', '', charset);
+  // MSH-18 names the charset of these bytes, not the one the message claimed (they may differ).
+  if (input.encoding.label !== '') fields.push('', '', '', '', '', escapeText(input.encoding.label, d));
   return fields.join(d.field);
 }
 
-/** MSA-3 is deprecated from 2.4 and withdrawn in 2.7 (ERR-8 carries the text); engines still read it. */
+/**
+ * MSA-2 is MSH-10 exactly as the sender wrote it (escape sequences untouched): senders match it
+ * byte for byte. A header without the raw field (a hand-made one) gets its MSH-10 escaped again.
+ * MSA-3 is deprecated from 2.4 and withdrawn in 2.7 (ERR-8 carries the text); engines still read it.
+ */
 function buildMsa(input: AckInput, d: Delimiters, version: number): string {
-  const fields = ['MSA', input.code, escapeText(input.header?.controlId ?? '', d)];
+  const h = input.header;
+  const fields = ['MSA', input.code, h?.controlIdRaw ?? escapeText(h?.controlId ?? '', d)];
   const first = input.issues[0];
   if (input.code !== 'AA' && input.code !== 'CA' && first !== undefined && version < 270) {
     fields.push(escapeText(first.message, d));

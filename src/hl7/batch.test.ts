@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { buildAck } from './ack.ts';
 import { buildBatchAnswer } from './batch-ack.ts';
+import { ackEncodingFor } from './charset.ts';
 import { isBatch, readBatch } from './batch.ts';
 
 const msh = (id: string) => `MSH|^~\\&|APP|FAC|RCV|RFAC|20260115103000||ADT^A01^ADT_A01|${id}|P|2.5.1\rPID|1||P1\r`;
@@ -37,6 +39,19 @@ describe('readBatch: envelopes read', () => {
     ['blank lines kept inside the message bytes', `${BHS()}${msh('C1')}\r\rBTS|1\r`, [[`${msh('C1')}\r\r`]]],
   ])('%s', (_name, text, expected) => {
     expect(texts(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['a segment-like text', 'see above\nMSH|^~\\&|X|Y'],
+    ['a batch trailer-like text', 'end of report\nBTS|1'],
+    ['a batch header-like text', 'next\nBHS|^~\\&|X'],
+  ])('keeps a bare LF before %s inside a message of a CR batch', (_name, report) => {
+    const message = `${msh('C1')}OBX|1|TX|||${report}||||||F\r`;
+    expect(texts(`${BHS()}${message}${msh('C2')}BTS|2\r`)).toEqual([[message, msh('C2')]]);
+  });
+
+  it('ignores NUL and SUB padding after the BTS', () => {
+    expect(texts(`${BHS()}${msh('C1')}BTS|1\r\0\0\x1a`)).toEqual([[msh('C1')]]);
   });
 
   it('cuts each message at its exact bytes (non-ASCII included)', () => {
@@ -82,6 +97,25 @@ describe('readBatch: broken envelopes', () => {
     const result = read(text);
     expect(result.ok).toBe(false);
     expect(result.header?.controlId).toBe(controlId);
+  });
+
+  it.each([
+    ['BHS-11', `${BHS('B\\X41\\')}${msh('C1')}`, 'B\\X41\\'],
+    ['FHS-11 when BHS-11 is empty', `FHS|^~\\&|||||||||F\\.br\\1\r${BHS('')}${msh('C1')}`, 'F\\.br\\1'],
+  ])('echoes %s in the NAK\'s MSA-2 exactly as written', (_name, text, raw) => {
+    const header = read(text).header;
+    expect(header?.controlIdRaw).toBe(raw);
+    const nak = buildAck({
+      header,
+      code: 'AR',
+      issues: [],
+      controlId: 'ACK-1',
+      now: new Date(0),
+      sendingApplication: 'L',
+      sendingFacility: '',
+      encoding: ackEncodingFor('ISO-8859-1'),
+    });
+    expect(nak).toContain(`\rMSA|AR|${raw}\r`);
   });
 
   it('has no header to address when BHS-1 is not a delimiter', () => {

@@ -2,11 +2,14 @@ import { defaultDelimiters, readDelimiters, type Delimiters } from './delimiters
 import type { Issue } from './errors.ts';
 import { unescapeText } from './escape.ts';
 import type { MessageHeader } from './message.ts';
+import { nextSegment, openSegments } from './segments.ts';
 
 // HL7 v2 batch protocol (chapter 2): [FHS] { [BHS] { MSH … } [BTS] } [FTS].
 // The envelope is cut at the byte level so that each message keeps its exact bytes (it is stored
-// and decoded on its own, with its own MSH-1/MSH-2 and MSH-18). Envelope lines are ASCII in
-// practice and read as latin1, which gives back the same bytes when echoed.
+// and decoded on its own, with its own MSH-1/MSH-2 and MSH-18). The bytes are read as latin1 (one
+// character per byte, so offsets are byte offsets) and split by the same rule as a message
+// (segments.ts), decided by how the first envelope segment ends. Envelope lines are ASCII in
+// practice, and latin1 gives back the same bytes when they are echoed.
 // Stricter than the abstract syntax, so that a truncated or garbled envelope is refused as a
 // whole instead of half-stored: a BHS needs its BTS, an FHS its FTS, several batches need an FHS,
 // and BTS-1 / FTS-1, when valued, must match what the envelope holds.
@@ -37,7 +40,8 @@ export function isBatch(bytes: Buffer): boolean {
 }
 
 export function readBatch(bytes: Buffer): BatchReadResult {
-  const cursor: Cursor = { bytes, lines: splitLines(bytes), next: 0, file: null, batch: null };
+  const text = bytes.toString('latin1');
+  const cursor: Cursor = { bytes, text, lines: splitLines(text), next: 0, file: null, batch: null };
   try {
     const envelope = readEnvelope(cursor);
     return { ok: true, envelope, header: reference(cursor) ?? {} };
@@ -59,7 +63,7 @@ function broken(segment: string, message: string, code: Issue['code'] = 'no-msh'
 }
 
 /** Where reading stands; the headers read so far address the NAK when the envelope is broken. */
-type Cursor = { bytes: Buffer; lines: Line[]; next: number; file: EnvelopeSegment | null; batch: EnvelopeSegment | null };
+type Cursor = { bytes: Buffer; text: string; lines: Line[]; next: number; file: EnvelopeSegment | null; batch: EnvelopeSegment | null };
 
 function readEnvelope(c: Cursor): BatchEnvelope {
   if (peek(c)?.id === 'FHS') readHeader(c, 'FHS');
@@ -97,7 +101,7 @@ function readOneBatch(c: Cursor): Batch {
 
 function readHeader(c: Cursor, id: 'FHS' | 'BHS'): EnvelopeSegment {
   const line = take(c);
-  const text = c.bytes.toString('latin1', line.start, line.end);
+  const text = c.text.slice(line.start, line.end);
   const result = readDelimiters(text);
   // Fields are still read when only BHS-2 is wrong, so that the NAK can carry BHS-11.
   const field = result.ok ? result.delimiters.field : result.field;
@@ -119,7 +123,7 @@ function checkTrailer(c: Cursor, id: 'BTS' | 'FTS', header: EnvelopeSegment, act
   if (line.separator !== '' && line.separator !== header.delimiters.field) {
     throw broken(id, `${id} does not use the field separator of its ${header.id}`);
   }
-  const text = c.bytes.toString('latin1', line.start, line.end);
+  const text = c.text.slice(line.start, line.end);
   const declared = (text.split(header.delimiters.field)[1] ?? '').trim();
   if (declared === '') return;
   const what = id === 'BTS' ? 'batch message count' : 'file batch count';
@@ -129,12 +133,15 @@ function checkTrailer(c: Cursor, id: 'BTS' | 'FTS', header: EnvelopeSegment, act
   }
 }
 
-/** BHS-11 (else FHS-11) goes in MSA-2; the batch header (else the file header) addresses the ACK. */
+/**
+ * BHS-11 (else FHS-11) goes in MSA-2, as written; the batch header (else the file header)
+ * addresses the ACK.
+ */
 function reference(c: Cursor): Partial<MessageHeader> | null {
   const segment = c.batch ?? c.file;
   if (segment === null) return null;
   const d = segment.delimiters;
-  const ids = [c.batch, c.file].map((s) => (s === null ? '' : unescapeText(s.fields[10] ?? '', s.delimiters)));
+  const control = [c.batch, c.file].find((s) => s !== null && controlIdOf(s).trim() !== '') ?? null;
   const f = segment.fields;
   return {
     delimiters: d,
@@ -143,8 +150,14 @@ function reference(c: Cursor): Partial<MessageHeader> | null {
     sendingFacility: f[3] ?? '',
     receivingApplication: f[4] ?? '',
     receivingFacility: f[5] ?? '',
-    controlId: ids.find((id) => id.trim() !== '') ?? '',
+    controlId: control === null ? '' : controlIdOf(control),
+    controlIdRaw: control?.fields[10] ?? '',
   };
+}
+
+/** BHS-11 / FHS-11, unescaped. */
+function controlIdOf(segment: EnvelopeSegment): string {
+  return unescapeText(segment.fields[10] ?? '', segment.delimiters);
 }
 
 function peek(c: Cursor): Line | undefined {
@@ -157,22 +170,12 @@ function take(c: Cursor): Line {
   return line;
 }
 
-/** Non-blank lines; CR, LF and CRLF all end a segment (as in parseMessage). */
-function splitLines(bytes: Buffer): Line[] {
+/** Non-blank lines, split as a message's segments are (segments.ts). */
+function splitLines(text: string): Line[] {
   const lines: Line[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    let end = start;
-    while (end < bytes.length && bytes[end] !== 0x0d && bytes[end] !== 0x0a) end++;
-    if (!isBlank(bytes, start, end)) lines.push(lineAt(bytes, start, end));
-    start = end + 1;
-  }
+  const cursor = openSegments(text);
+  while (nextSegment(cursor)) lines.push(lineAt(text, cursor.start, cursor.stop));
   return lines;
-}
-
-function isBlank(bytes: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if ((bytes[i] ?? 0) > 0x20) return false;
-  return true;
 }
 
 /**
@@ -180,9 +183,9 @@ function isBlank(bytes: Buffer, start: number, end: number): boolean {
  * character (BTSX is some other segment). FHS/BHS are headers whatever follows: their reader
  * refuses a field separator that cannot be one.
  */
-function lineAt(bytes: Buffer, start: number, end: number): Line {
-  const id = bytes.toString('latin1', start, Math.min(start + 3, end));
-  const separator = end > start + 3 ? bytes.toString('latin1', start + 3, start + 4) : '';
+function lineAt(text: string, start: number, end: number): Line {
+  const id = text.slice(start, Math.min(start + 3, end));
+  const separator = end > start + 3 ? text.charAt(start + 3) : '';
   const trailer = id === 'BTS' || id === 'FTS';
   const isId = !trailer || separator === '' || !/[A-Za-z0-9]/.test(separator);
   return { start, end, id: isId ? id : `${id}${separator}`, separator };

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeText, readCharsetField } from './charset.ts';
+import { ackEncodingFor, decodeMessage, encodeText, readCharsetField } from './charset.ts';
 
 const msh = (msh18: string, separator = '\r'): string =>
   `MSH|^~\\&|APP|FAC|RCV|RFAC|20260102030405||ADT^A01|CTRL1|P|2.5|||AL|NE||${msh18}|EN${separator}PID|1||123`;
@@ -47,6 +47,9 @@ describe('decodeMessage', () => {
     ['invalid UTF-8 under a UTF-8 label', Buffer.from([0x41, 0x96]), 'UNICODE UTF-8', 'UTF-8', 'A\u2013', 'windows-1252'],
     ['unknown MSH-18 uses the default', Buffer.from([0x41, 0x96]), 'CNS 11643-1992', 'UTF-8', 'A\u2013', 'windows-1252'],
     ['unknown MSH-18, valid UTF-8', Buffer.from('\u00e9', 'utf8'), 'KLINGON', 'UTF-8', '\u00e9', 'UTF-8'],
+    ['unknown MSH-18 uses hl7.defaultCharset', latin1('\u00e9'), 'KLINGON', 'ISO-8859-15', '\u00e9', 'ISO-8859-15'],
+    ['unknown MSH-18 uses hl7.defaultCharset (ASCII bytes)', latin1('MSH|A'), 'KLINGON', 'ISO-8859-1', 'MSH|A', 'ISO-8859-1'],
+    ['GB 18030-2000, the table 0211 label', Buffer.from('A'), 'GB 18030-2000', 'UTF-8', 'A', 'GB18030'],
     ['ASCII label on UTF-8 bytes', Buffer.from('\u00e9', 'utf8'), 'ASCII', 'UTF-8', '\u00e9', 'UTF-8'],
     ['default ISO-8859-1', latin1('\u00eb'), '', 'ISO-8859-1', '\u00eb', 'ISO-8859-1'],
     ['unknown default is UTF-8', Buffer.from('\u00e9', 'utf8'), '', 'nonsense', '\u00e9', 'UTF-8'],
@@ -80,11 +83,45 @@ describe('encodeText', () => {
     ['UTF-8', 'M\u00fcller', 'UTF-8', Buffer.from('M\u00fcller', 'utf8')],
     ['ISO-8859-1', 'M\u00fcller', 'ISO-8859-1', Buffer.from('M\u00fcller', 'latin1')],
     ['windows-1252', '\u20ac', 'windows-1252', Buffer.from([0x80])],
-    ['US-ASCII with non-ASCII text uses UTF-8', '\u00e9', 'US-ASCII', Buffer.from('\u00e9', 'utf8')],
+    ['US-ASCII writes ? for what ASCII cannot hold', 'a\u00e9b\u{1f600}c', 'US-ASCII', Buffer.from('a?b?c')],
     ['unknown charset uses UTF-8', '\u00e9', 'nonsense', Buffer.from('\u00e9', 'utf8')],
     ['UTF-16LE', 'ACK', 'UTF-16LE', Buffer.from('ACK', 'utf16le')],
     ['UTF-16BE', 'ACK', 'UTF-16BE', iconv.encode('ACK', 'utf-16be')],
   ])('%s', (_name, text, charset, bytes) => {
     expect(encodeText(text, charset)).toEqual(bytes);
+  });
+});
+
+describe('ackEncodingFor', () => {
+  it.each([
+    ['UTF-8', 'UTF-8', 'UNICODE UTF-8'],
+    ['US-ASCII', 'US-ASCII', 'ASCII'],
+    ['ISO-8859-1', 'ISO-8859-1', '8859/1'],
+    ['ISO-8859-9', 'ISO-8859-9', '8859/9'],
+    ['ISO-8859-15', 'ISO-8859-15', '8859/15'],
+    ['GB18030', 'GB18030', 'GB 18030-2000'],
+    ['EUC-KR', 'EUC-KR', 'KS X 1001'],
+    ['Big5', 'Big5', 'BIG-5'],
+    ['UTF-16LE', 'UTF-16LE', 'UNICODE UTF-16'],
+    ['UTF-16BE', 'UTF-16BE', 'UNICODE UTF-16'],
+    ['UTF-32LE', 'UTF-32LE', 'UNICODE UTF-32'],
+    // No table 0211 label: the ACK stays in the message's charset and MSH-18 stays empty.
+    ['windows-1252', 'windows-1252', ''],
+    ['Shift_JIS', 'Shift_JIS', ''],
+    ['ISO-8859-13', 'ISO-8859-13', ''],
+    ['an unknown name', 'UTF-8', 'UNICODE UTF-8'],
+  ])('encodes an ACK to a message decoded as %s in %s, MSH-18 %j', (decoded, charset, label) => {
+    expect(ackEncodingFor(decoded === 'an unknown name' ? 'x-klingon' : decoded)).toEqual({ charset, label });
+  });
+
+  const decodedNames = ['US-ASCII', 'UTF-8', 'windows-1252', 'GB18030', 'EUC-KR', 'Big5', 'Shift_JIS', 'UTF-16LE', 'UTF-16BE', 'UTF-32LE'];
+  for (const part of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16]) decodedNames.push(`ISO-8859-${part}`);
+
+  it.each(decodedNames)('labels %s so that a receiver decoding by MSH-18 uses the charset of the bytes', (decoded) => {
+    const { charset, label } = ackEncodingFor(decoded);
+    expect(charset).toBe(decoded);
+    if (label === '') return;
+    const bytes = encodeText('MSH|^~\\&|ACK', charset);
+    expect(decodeMessage(bytes, label, 'x-none')).toEqual({ text: 'MSH|^~\\&|ACK', charset });
   });
 });

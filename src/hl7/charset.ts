@@ -5,17 +5,20 @@ import { readDelimiters } from './delimiters.ts';
 // MSH-18 (HL7 table 0211, plus the DICOM-style "ISO IRnnn" names some senders use) → decoder.
 // The charset is read from the raw bytes first, because decoding needs it.
 
-/** `name` is the canonical (IANA) name reported to callers and accepted back by `encodeText`. */
-type Charset = { name: string; codec: string; asciiCompatible: boolean };
+/**
+ * `name` is the canonical (IANA) name reported to callers and accepted back by `encodeText`.
+ * `label` is its HL7 table 0211 value (what an ACK's MSH-18 says), '' when the table has none.
+ */
+type Charset = { name: string; codec: string; label: string; asciiCompatible: boolean };
 
 const UTF8 = 'UTF-8';
 const WINDOWS_1252 = 'windows-1252';
 
 const charsets = new Map<string, Charset>();
 
-function define(name: string, codec: string, aliases: string[], asciiCompatible = true): Charset {
-  const charset = { name, codec, asciiCompatible };
-  for (const alias of [name, ...aliases]) charsets.set(normalize(alias), charset);
+function define(name: string, codec: string, label: string, aliases: string[], asciiCompatible = true): Charset {
+  const charset = { name, codec, label, asciiCompatible };
+  for (const alias of [name, label, ...aliases]) if (alias !== '') charsets.set(normalize(alias), charset);
   charsets.set(name, charset);
   return charset;
 }
@@ -24,28 +27,32 @@ function normalize(value: string): string {
   return value.trim().replace(/\s+/g, ' ').toUpperCase();
 }
 
-define('US-ASCII', 'ascii', ['ASCII', 'ISO IR6']);
-const utf8 = define(UTF8, 'utf8', ['UNICODE UTF-8', 'UNICODE', 'UTF8', 'ISO IR192']);
-define(WINDOWS_1252, 'windows-1252', ['CP1252', 'WINDOWS1252']);
-// ISO 8859 parts and their DICOM "ISO IRnnn" registration numbers.
+define('US-ASCII', 'ascii', 'ASCII', ['ISO IR6']);
+const utf8 = define(UTF8, 'utf8', 'UNICODE UTF-8', ['UNICODE', 'UTF8', 'ISO IR192']);
+// Not in table 0211: an ACK in windows-1252 leaves MSH-18 empty (see ackEncodingFor).
+define(WINDOWS_1252, 'windows-1252', '', ['CP1252', 'WINDOWS1252']);
+// ISO 8859 parts and their DICOM "ISO IRnnn" registration numbers. Table 0211 names parts 1-9 and 15.
 const isoIr: Record<number, string> = { 1: '100', 2: '101', 3: '109', 4: '110', 5: '144', 6: '127', 7: '126', 8: '138', 9: '148', 15: '203' };
 for (const part of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16]) {
   const ir = isoIr[part];
   const aliases = [`8859/${part}`, `ISO8859-${part}`, `ISO 8859-${part}`, `ISO-8859/${part}`];
-  define(`ISO-8859-${part}`, `iso-8859-${part}`, ir === undefined ? aliases : [...aliases, `ISO IR${ir}`]);
+  const label = part <= 9 || part === 15 ? `8859/${part}` : '';
+  define(`ISO-8859-${part}`, `iso-8859-${part}`, label, ir === undefined ? aliases : [...aliases, `ISO IR${ir}`]);
 }
-define('GB18030', 'gb18030', ['GB 18030', 'ISO IR58', 'GB2312']);
-define('EUC-KR', 'euc-kr', ['KS X 1001', 'ISO IR149']);
-define('Big5', 'big5', ['BIG-5']);
+define('GB18030', 'gb18030', 'GB 18030-2000', ['GB 18030', 'ISO IR58', 'GB2312']);
+define('EUC-KR', 'euc-kr', 'KS X 1001', ['ISO IR149']);
+define('Big5', 'big5', 'BIG-5', []);
 // HL7 means ISO 2022 code extension here (ISO-2022-JP), which iconv-lite cannot decode. Shift_JIS
 // leaves 7-bit bytes (escape sequences included) unchanged and decodes the Shift_JIS text that
-// Japanese senders commonly send under these labels.
-define('Shift_JIS', 'shift_jis', ['ISO IR87', 'JIS X 0208', 'ISO IR13', 'ISO IR14', 'JIS X 0201', 'ISO IR159', 'JIS X 0212', 'SJIS']);
-define('UTF-16LE', 'utf-16le', [], false);
-define('UTF-16BE', 'utf-16be', [], false);
-// Endianness is sniffed from the bytes (see decodeMessage).
-define('UTF-16', 'utf-16le', ['UNICODE UTF-16'], false);
-define('UTF-32LE', 'utf-32le', ['UTF-32', 'UNICODE UTF-32'], false);
+// Japanese senders commonly send under these labels. No 0211 label names Shift_JIS itself.
+define('Shift_JIS', 'shift_jis', '', ['ISO IR87', 'JIS X 0208', 'ISO IR13', 'ISO IR14', 'JIS X 0201', 'ISO IR159', 'JIS X 0212', 'SJIS']);
+// Table 0211 names UTF-16 without a byte order; the ACK keeps the order the message came in.
+define('UTF-16LE', 'utf-16le', 'UNICODE UTF-16', [], false);
+define('UTF-16BE', 'utf-16be', 'UNICODE UTF-16', [], false);
+// Endianness is sniffed from the bytes (see decodeMessage). Defined after UTF-16LE/BE so that the
+// label UNICODE UTF-16 looks this one up.
+define('UTF-16', 'utf-16le', 'UNICODE UTF-16', [], false);
+define('UTF-32LE', 'utf-32le', 'UNICODE UTF-32', ['UTF-32'], false);
 
 function lookUp(value: string): Charset | undefined {
   return charsets.get(value) ?? charsets.get(normalize(value));
@@ -119,13 +126,37 @@ function decodeUtf8OrWindows1252(bytes: Buffer): DecodedText {
   return { text: iconv.decode(bytes, WINDOWS_1252), charset: WINDOWS_1252 };
 }
 
-/** Encodes an ACK in the charset its message was decoded with (a name from `decodeMessage`). */
+/** The charset an ACK is encoded in (a name `encodeText` accepts) and what its MSH-18 says. */
+export type AckEncoding = { charset: string; label: string };
+
+/**
+ * The one decision on an ACK's charset, so that its bytes and its MSH-18 cannot disagree. The
+ * caller builds the ACK with it (`buildAck({ encoding })`) and encodes with `encoding.charset`.
+ *
+ * The ACK is encoded in the charset the message was decoded with: the sender reads what it sends,
+ * and the MSH-3..MSH-6 and MSA-2 it gets back are its own bytes. MSH-18 carries that charset's
+ * table 0211 label, whatever the message's MSH-18 said (it may have been wrong: windows-1252 bytes
+ * under UNICODE UTF-8, or overridden by an HTTP Content-Type charset). A charset that table 0211
+ * has no label for (windows-1252, Shift_JIS, ISO-8859-10/11/13/14/16) is kept, with MSH-18
+ * empty: HL7 reads an empty MSH-18 as the character set agreed between the parties, the only true
+ * claim we can make; switching such an ACK to UTF-8 would hand the sender back bytes it never used.
+ */
+export function ackEncodingFor(decodedCharset: string): AckEncoding {
+  const charset = lookUp(decodedCharset) ?? utf8;
+  return { charset: charset.name, label: charset.label };
+}
+
+/**
+ * Encodes an ACK in a charset named by `decodeMessage` or `ackEncodingFor` (UTF-8 when unknown).
+ * Characters the charset cannot hold become `?` (US-ASCII included), so the bytes are always what
+ * the name says.
+ */
 export function encodeText(text: string, charset: string): Buffer {
   const target = lookUp(charset) ?? utf8;
   if (target.name === UTF8) return Buffer.from(text, 'utf8');
   if (target.asciiCompatible && isAsciiText(text)) return Buffer.from(text, 'latin1');
-  // Only reached with non-ASCII text: plain ASCII cannot carry it, UTF-8 can.
-  if (target.name === 'US-ASCII') return Buffer.from(text, 'utf8');
+  // Node's 'ascii' encoding keeps the low byte of each character: not ASCII.
+  if (target.name === 'US-ASCII') return Buffer.from(text.replace(/[^\x00-\x7f]/gu, '?'), 'latin1');
   return iconv.encode(text, target.codec);
 }
 

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { hl7Schema } from '../config/schema.ts';
 import { parseMessage, type ParsedMessage, type ParseResult } from './message.ts';
+import { validateMessage } from './validate.ts';
 
 const corpus = fileURLToPath(new URL('../../test/fixtures/corpus/', import.meta.url));
 const options = { defaultCharset: 'UTF-8' };
@@ -24,12 +26,47 @@ describe('parseMessage: segments', () => {
     ['no trailing separator', `${MSH}\r${PID}\rOBR|1`],
     ['LF', `${MSH}\n${PID}\nOBR|1\n`],
     ['CRLF', `${MSH}\r\n${PID}\r\nOBR|1\r\n`],
-    ['mixed', `${MSH}\r${PID}\r\nOBR|1\n`],
-    ['blank lines', `\r\n${MSH}\r\r\n${PID}\n\n \t\rOBR|1\r\n\r\n`],
+    ['CR, then CRLF lines', `${MSH}\r${PID}\r\nOBR|1\r`],
+    ['blank lines', `\r\n${MSH}\r\r\n${PID}\r \t\rOBR|1\r\n\r\n`],
+    ['blank lines, LF', `\n${MSH}\n\n${PID}\n \t\nOBR|1\n\n`],
   ])('splits on %s', (_name, text) => {
     const message = parsed(text);
     expect(message.segments).toEqual([MSH, PID, 'OBR|1']);
     expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBR']);
+  });
+
+  it.each([
+    ['CR', '\r'],
+    ['CRLF', '\r\n'],
+  ])('keeps a bare LF inside a field of a %s message as data', (_name, separator) => {
+    const obx = 'OBX|1|TX|||Report line one\nline two\nPID|1||999||||||F';
+    const message = parsed([MSH, PID, 'OBR|1', obx, 'NTE|1'].join(separator) + separator);
+    expect(message.segments).toEqual([MSH, PID, 'OBR|1', obx, 'NTE|1']);
+    expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBR', 'OBX', 'NTE']);
+    expect(message.patientId).toBe('12345');
+    expect(validateMessage(message, hl7Schema.parse({}))).toEqual([]);
+  });
+
+  it('splits on LF when MSH ends with LF, keeping a CR in a field as data', () => {
+    const message = parsed(`${MSH}\n${PID}\nOBX|1|TX|||a\rb||||||F\n`);
+    expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBX']);
+    expect(message.segments[2]).toBe('OBX|1|TX|||a\rb||||||F');
+  });
+
+  it.each([
+    ['NULs', `${MSH}\r${PID}\rOBR|1\r\0\0\0\0`],
+    ['SUB', `${MSH}\r${PID}\rOBR|1\r\x1a`],
+    ['SUB without a last CR', `${MSH}\r${PID}\rOBR|1\x1a`],
+    ['NUL and SUB between line breaks', `${MSH}\r${PID}\rOBR|1\r\0\r\n\x1a\r\n`],
+  ])('ignores trailing padding (%s) after the last segment', (_name, text) => {
+    const message = parsed(text);
+    expect(message.segmentIds).toEqual(['MSH', 'PID', 'OBR']);
+    expect(message.segments).toEqual([MSH, PID, 'OBR|1']);
+    expect(validateMessage(message, hl7Schema.parse({}))).toEqual([]);
+  });
+
+  it('reads MSH-18 without the padding of an MSH-only message', () => {
+    expect(parsed(`${MSH}\x1a\0`).header.charset).toBe('UNICODE UTF-8');
   });
 
   it('keeps malformed segment ids for the validator', () => {
@@ -52,6 +89,7 @@ describe('parseMessage: header', () => {
       triggerEvent: 'R01',
       messageStructure: 'ORU_R01',
       controlId: 'A|B',
+      controlIdRaw: 'A\\F\\B',
       processingId: 'T^',
       version: '2.5',
       versionField: '2.5^FRA^2.5',
@@ -60,6 +98,19 @@ describe('parseMessage: header', () => {
       charset: 'UNICODE UTF-8',
     });
     expect(message.charset).toBe('UTF-8');
+  });
+
+  it.each([
+    ['A\\T\\B', 'A&B'],
+    ['X\\X41\\', 'XA'],
+    ['A\\.br\\B', 'A\nB'],
+    ['A\\H\\B\\N\\', 'AB'],
+    ['A\\Zlocal\\B', 'A\\Zlocal\\B'],
+    [' 12 ', ' 12 '],
+  ])('keeps MSH-10 %j as written and unescaped (%j)', (msh10, controlId) => {
+    const { header } = parsed(`${MSH.replace('CTRL-1', msh10)}\r${PID}`);
+    expect(header.controlIdRaw).toBe(msh10);
+    expect(header.controlId).toBe(controlId);
   });
 
   it('reads a truncated MSH as empty fields', () => {
@@ -85,20 +136,35 @@ describe('parseMessage: header', () => {
 
 describe('parseMessage: PID-3', () => {
   it.each([
-    ['first repetition, component 1', 'PID|1||12345^^^MRN~67890^^^SSN', '12345'],
-    ['single value', 'PID|1||12345', '12345'],
-    ['escaped', 'PID|1||A\\F\\1\\S\\2^^^MRN', 'A|1^2'],
-    ['trimmed', 'PID|1|| 12345 ^^^MRN', '12345'],
-    ['empty', 'PID|1||^^^MRN', null],
-    ['absent field', 'PID|1', null],
-    ['explicit null', 'PID|1||""', null],
-    ['PID-2 is not PID-3', 'PID|1|OLD-ID|', null],
-  ])('%s', (_name, pid, expected) => {
-    expect(parsed(`${MSH}\r${pid}\r`).patientId).toBe(expected);
+    ['first repetition without MR types', 'PID|1||12345^^^MRN~67890^^^SSN', '12345', 'MRN'],
+    ['single value', 'PID|1||12345', '12345', null],
+    ['escaped', 'PID|1||A\\F\\1\\S\\2^^^MRN', 'A|1^2', 'MRN'],
+    ['trimmed', 'PID|1|| 12345 ^^^ HOSP ', '12345', 'HOSP'],
+    ['empty', 'PID|1||^^^MRN', null, null],
+    ['absent field', 'PID|1', null, null],
+    ['explicit null', 'PID|1||""', null, null],
+    ['PID-2 is not PID-3', 'PID|1|OLD-ID|', null, null],
+    ['the MR repetition, not the first', 'PID|1||111^^^SSA^SS~222^^^HOSP&1.2.3&ISO^MR~333^^^X^MR', '222', 'HOSP&1.2.3&ISO'],
+    ['the first MR repetition', 'PID|1||111^^^A^MR~222^^^B^MR', '111', 'A'],
+    ['the first with an id when none is MR', 'PID|1||^^^A^PI~""^^^B^PI~333^^^C^PI~444^^^D^PI', '333', 'C'],
+    ['an MR repetition without an id is passed over', 'PID|1||^^^A^MR~444^^^B^PI', '444', 'B'],
+    ['PID-3.4 unescaped, subcomponents kept', 'PID|1||555^^^A\\F\\B&1.2\\T\\3&ISO^MR', '555', 'A|B&1.2&3&ISO'],
+    ['PID-3.4 explicit null', 'PID|1||666^^^""^MR', '666', null],
+  ])('%s', (_name, pid, id, authority) => {
+    const message = parsed(`${MSH}\r${pid}\r`);
+    expect(message.patientId).toBe(id);
+    expect(message.patientAuthority).toBe(authority);
+  });
+
+  it('reads PID-3.4 with the message\'s own subcomponent separator', () => {
+    const message = parsed('MSH#!@%*#A#B#C#D#2026##ADT!A01#1#P#2.5\rPID#1##9@77!!!HOSP*1.2*ISO!MR');
+    expect(message.patientId).toBe('77');
+    expect(message.patientAuthority).toBe('HOSP*1.2*ISO');
   });
 
   it('is null without PID and reads the first PID only', () => {
     expect(parsed(`${MSH}\rOBR|1\r`).patientId).toBeNull();
+    expect(parsed(`${MSH}\rOBR|1\r`).patientAuthority).toBeNull();
     expect(parsed(`${MSH}\rPID|1||111\rMRG|1\rPID|2||222\r`).patientId).toBe('111');
     expect(parsed(`${MSH}\rPIDX|1||111\r`).patientId).toBeNull();
   });

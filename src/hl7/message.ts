@@ -2,7 +2,9 @@ import { decodeMessage, readCharsetField } from './charset.ts';
 import { defaultDelimiters, readDelimiters, type Delimiters } from './delimiters.ts';
 import type { Issue } from './errors.ts';
 import { unescapeText } from './escape.ts';
-import { lineEnd, scanSegments, splitSegments } from './segments.ts';
+import { component, first } from './components.ts';
+import { readPatient } from './patient.ts';
+import { nextSegment, openSegments, scanSegments, splitSegments } from './segments.ts';
 
 // The hot path: split only what the service needs (segments, MSH, PID-3), never a full parse.
 
@@ -21,8 +23,10 @@ export type MessageHeader = {
   messageType: string;
   triggerEvent: string;
   messageStructure: string;
-  /** MSH-10, unescaped. */
+  /** MSH-10, unescaped (stored, and part of the dedup key). */
   controlId: string;
+  /** MSH-10 exactly as written, escape sequences included: what MSA-2 echoes. */
+  controlIdRaw: string;
   /** MSH-11 as written. */
   processingId: string;
   /** MSH-12.1 (trimmed) and MSH-12 as written. */
@@ -43,8 +47,17 @@ export type ParsedMessage = {
   readonly segments: string[];
   /** Up to the field separator, at most 4 characters (enough to tell a malformed id). */
   segmentIds: string[];
-  /** PID-3, first repetition, component 1, unescaped; null without PID or when empty. */
+  /**
+   * PID-3.1 (unescaped, trimmed) of the first PID-3 repetition whose PID-3.5 is `MR`, else of the
+   * first repetition with an identifier; null without PID or when no repetition has one.
+   */
   patientId: string | null;
+  /**
+   * PID-3.4 (assigning authority) of that same repetition: the HD as written, subcomponents kept
+   * (joined by the message's own subcomponent separator), escape sequences unescaped, trimmed;
+   * null when empty or when there is no patient id.
+   */
+  patientAuthority: string | null;
 };
 
 export type ParseResult =
@@ -59,8 +72,10 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
   const { text, charset } = decodeMessage(bytes, declared, options.defaultCharset);
   const startIssue = checkStart(text);
   if (startIssue !== null) return { ok: false, issue: startIssue, header: null, charset };
-  const mshStart = skipLineBreaks(text);
-  const msh = text.slice(mshStart, lineEnd(text, mshStart));
+  // checkStart made sure the first segment is MSH; where it ends decides the segment separator.
+  const cursor = openSegments(text, skipLineBreaks(text));
+  nextSegment(cursor);
+  const msh = text.slice(cursor.start, cursor.stop);
   const result = readDelimiters(msh);
   if (!result.ok) {
     const issue: Issue = {
@@ -76,9 +91,10 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
     return { ok: false, issue, header, charset };
   }
   const d = result.delimiters;
-  const scan = scanSegments(text, mshStart, d.field);
+  const scan = scanSegments(cursor, d.field);
   const header = readHeader(msh, d, result.encodingCharacters);
-  return { ok: true, message: new Parsed(header, charset, scan.ids, readPatientId(scan.pid, d), text) };
+  const patient = scan.pid === null ? null : readPatient(scan.pid, d);
+  return { ok: true, message: new Parsed(header, charset, scan.ids, patient?.id ?? null, patient?.authority ?? null, text) };
 }
 
 /**
@@ -94,6 +110,7 @@ class Parsed implements ParsedMessage {
     readonly charset: string,
     readonly segmentIds: string[],
     readonly patientId: string | null,
+    readonly patientAuthority: string | null,
     text: string,
   ) {
     this.#text = text;
@@ -123,26 +140,6 @@ function checkStart(text: string): Issue | null {
   return { code: 'no-msh', location, message: 'the message does not begin with an MSH segment' };
 }
 
-// Plain functions rather than closures: this runs for every message (and tsx wraps closures).
-
-/** The part of `value` before the first `separator`. */
-function first(value: string, separator: string): string {
-  const end = value.indexOf(separator);
-  return end === -1 ? value : value.slice(0, end);
-}
-
-/** Component `n` (1-based) of a field, trimmed. */
-function component(value: string, separator: string, n: number): string {
-  let start = 0;
-  for (let i = 1; i < n; i++) {
-    const next = value.indexOf(separator, start);
-    if (next === -1) return '';
-    start = next + 1;
-  }
-  const end = value.indexOf(separator, start);
-  return value.slice(start, end === -1 ? value.length : end).trim();
-}
-
 function readHeader(msh: string, d: Delimiters, encodingCharacters: string): MessageHeader {
   // MSH-1 is the field separator itself, so split index i holds MSH-(i+1).
   const fields = msh.split(d.field);
@@ -160,6 +157,7 @@ function readHeader(msh: string, d: Delimiters, encodingCharacters: string): Mes
     triggerEvent: component(messageType, d.component, 2),
     messageStructure: component(messageType, d.component, 3),
     controlId: unescapeText(fields[9] ?? '', d),
+    controlIdRaw: fields[9] ?? '',
     processingId: fields[10] ?? '',
     version: component(versionField, d.component, 1),
     versionField,
@@ -167,17 +165,4 @@ function readHeader(msh: string, d: Delimiters, encodingCharacters: string): Mes
     applicationAckType: (fields[15] ?? '').trim(),
     charset: first(fields[17] ?? '', d.repetition).trim(),
   };
-}
-
-/** `segment`: the first PID segment (`PID` + MSH-1), or null. */
-function readPatientId(segment: string | null, d: Delimiters): string | null {
-  if (segment === null) return null;
-  // PID-3 follows the third field separator.
-  let start = 3;
-  for (let n = 1; n < 3 && start !== -1; n++) start = segment.indexOf(d.field, start + 1);
-  if (start === -1) return null;
-  const pid3 = first(segment.slice(start + 1), d.field);
-  const value = unescapeText(first(first(pid3, d.repetition), d.component), d).trim();
-  // `""` is HL7's explicit null.
-  return value === '' || value === '""' ? null : value;
 }

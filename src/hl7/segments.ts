@@ -1,23 +1,78 @@
-// Segment boundaries. Ingest needs the MSH line, every segment id and the first PID segment, so
-// the hot path walks the line breaks once and keeps only those; the full list of segment texts is
-// built only when someone asks for it (ParsedMessage.segments is lazy).
+// Segment boundaries: the one place that says where a segment ends, used by the parser (MSH, segment
+// ids, PID), the lazy segment list, the batch reader and the operations API's message view.
+//
+// The separator is decided once per message, from how its first segment (MSH; FHS/BHS for a batch)
+// ends (decisions.md):
+// - CR or CRLF: segments end at CR only. LFs right after a CR belong to the separator (CRLF; no
+//   segment can begin with LF); any other LF is data: report text in OBX-5 often carries bare LFs.
+// - LF only: segments end at LF (a CR is then data).
+// Blank segments (spaces, tabs and line breaks only) are skipped anywhere. NUL, SUB (0x1A), CR and
+// LF at the very end are padding, not data: old systems pad messages with NUL or SUB. Any other
+// control character is data (an MLLP end block 0x1C in an HTTP body is a malformed segment).
 
-/** CR is the HL7 separator; LF and CRLF (also mixed) are common in the field and accepted. */
-export function splitSegments(text: string): string[] {
-  const lines = text.includes('\n') ? text.split(/\r\n|\r|\n/) : text.split('\r');
-  const segments: string[] = [];
-  for (const line of lines) {
-    if (line.length > 0 && (line.charCodeAt(0) > 0x20 || line.trim() !== '')) segments.push(line);
-  }
-  return segments;
+const CR = 0x0d;
+const LF = 0x0a;
+const NUL = 0x00;
+const SUB = 0x1a;
+
+/**
+ * Walks the segments of one text without materialising them: one object per message, moved on by
+ * `nextSegment`. After `nextSegment` returned true, the segment is `text.slice(start, stop)`.
+ */
+export type SegmentCursor = {
+  readonly text: string;
+  /** '\r' or '\n', decided by `openSegments`. */
+  readonly separator: string;
+  /** The end of the content: trailing padding excluded. */
+  readonly end: number;
+  start: number;
+  stop: number;
+  /** Where the search for the next segment begins. */
+  next: number;
+};
+
+/** `from`: where the message begins (line breaks there are skipped, as blank lines before MSH). */
+export function openSegments(text: string, from = 0): SegmentCursor {
+  let end = text.length;
+  while (end > from && isPadding(text.charCodeAt(end - 1))) end--;
+  let start = from;
+  while (start < end && isLineBreak(text.charCodeAt(start))) start++;
+  return { text, separator: separatorAfter(text, start, end), end, start, stop: start, next: start };
 }
 
-/** Where the line starting at `from` ends: the next CR or LF, or the end of the text. */
-export function lineEnd(text: string, from: number): number {
-  const cr = text.indexOf('\r', from);
-  const lf = text.indexOf('\n', from);
-  if (cr === -1) return lf === -1 ? text.length : lf;
-  return lf === -1 || cr < lf ? cr : lf;
+/** Moves to the next non-blank segment; false when there is none left. */
+export function nextSegment(c: SegmentCursor): boolean {
+  const text = c.text;
+  const end = c.end;
+  const separator = c.separator;
+  let pos = c.next;
+  while (pos < end) {
+    const code = text.charCodeAt(pos);
+    // A LF where a segment would begin follows a CR (or another such LF): part of the separator.
+    if (code === LF && separator === '\r') {
+      pos++;
+      continue;
+    }
+    let stop = text.indexOf(separator, pos);
+    if (stop === -1 || stop > end) stop = end;
+    if (code > 0x20 || !isBlank(text, pos, stop)) {
+      c.start = pos;
+      c.stop = stop;
+      c.next = stop + 1;
+      return true;
+    }
+    pos = stop + 1;
+  }
+  c.next = end;
+  return false;
+}
+
+/** The segment texts of a message (or of a batch), separators, blank lines and padding removed. */
+export function splitSegments(text: string): string[] {
+  const cursor = openSegments(text);
+  const segments: string[] = [];
+  while (nextSegment(cursor)) segments.push(text.slice(cursor.start, cursor.stop));
+  return segments;
 }
 
 export type SegmentScan = {
@@ -27,25 +82,46 @@ export type SegmentScan = {
   pid: string | null;
 };
 
-/** The same segments as splitSegments(text.slice(start)), without materialising them. */
-export function scanSegments(text: string, start: number, field: string): SegmentScan {
+/** The ids of the cursor's current segment and of every one after it, and the first PID. */
+export function scanSegments(c: SegmentCursor, field: string): SegmentScan {
+  const { text } = c;
   const fieldCode = field.charCodeAt(0);
   const ids: string[] = [];
   let pid: string | null = null;
-  // Next CR and next LF, each searched again only once passed: one pass over the text.
-  let nextCr = text.indexOf('\r', start);
-  let nextLf = text.indexOf('\n', start);
-  for (let pos = start; pos <= text.length; ) {
-    if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
-    if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
-    const end = nextCr === -1 ? (nextLf === -1 ? text.length : nextLf) : nextLf === -1 || nextCr < nextLf ? nextCr : nextLf;
-    if (end > pos && (text.charCodeAt(pos) > 0x20 || text.slice(pos, end).trim() !== '')) {
-      ids.push(segmentId(text, pos, end, fieldCode));
-      if (pid === null && text.startsWith('PID', pos) && text.charCodeAt(pos + 3) === fieldCode) pid = text.slice(pos, end);
-    }
-    pos = end + 1;
-  }
+  do {
+    const start = c.start;
+    ids.push(segmentId(text, start, c.stop, fieldCode));
+    if (pid === null && text.startsWith('PID', start) && text.charCodeAt(start + 3) === fieldCode) pid = text.slice(start, c.stop);
+  } while (nextSegment(c));
   return { ids, pid };
+}
+
+/**
+ * The first line break of the first segment decides; a text without one reads as CR-separated.
+ * Native forward searches (a character loop or lastIndexOf cost several times more on the hot path).
+ */
+function separatorAfter(text: string, from: number, end: number): string {
+  const cr = text.indexOf('\r', from);
+  const lf = text.indexOf('\n', from);
+  if (lf === -1 || lf >= end) return '\r';
+  return cr === -1 || lf < cr ? '\n' : '\r';
+}
+
+function isLineBreak(code: number): boolean {
+  return code === CR || code === LF;
+}
+
+function isPadding(code: number): boolean {
+  return code === CR || code === LF || code === NUL || code === SUB;
+}
+
+/** Only spaces, tabs and line breaks (0x09-0x0D, 0x20), as String.trim() sees ASCII. */
+function isBlank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 0x20 && (code < 0x09 || code > 0x0d)) return false;
+  }
+  return true;
 }
 
 function segmentId(text: string, from: number, to: number, fieldCode: number): string {

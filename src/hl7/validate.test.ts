@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode, Issue } from './errors.ts';
 import { parseMessage, type ParsedMessage } from './message.ts';
-import { validateMessage, type ValidationRules } from './validate.ts';
+import { isAckMessage, validateMessage, type ValidationRules } from './validate.ts';
 
 const rules: ValidationRules = {
   acceptedTypes: { ADT: ['A01', 'A04', 'A40'], ORU: ['R01'], SIU: ['*'] },
@@ -141,5 +141,40 @@ describe('validateMessage', () => {
     expect(codes(issues)).toEqual(['unsupported-message-type', 'unsupported-version', 'unsupported-processing-id']);
     for (const issue of issues) expect(issue.message).not.toMatch(/Jane|SMITH|EVN/);
     expect(issues[0]?.message).toBe('message type is not accepted here');
+  });
+});
+
+describe('validateMessage: an inbound ACK', () => {
+  const msa = ['MSA|AA|CTRL-9'];
+
+  it.each([
+    ['ACK alone (before 2.3.1)', 'ACK'],
+    ['ACK^<event>', 'ACK^A01'],
+    ['ACK^<event>^ACK', 'ACK^A01^ACK'],
+    ['ACK with an event no type here accepts', 'ACK^Z99^ACK'],
+  ])('accepts %s though hl7.acceptedTypes does not list ACK and MSH-9.2 may be empty', (_name, msh9) => {
+    expect(validateMessage(message({ msh9 }, msa), rules)).toEqual([]);
+  });
+
+  it('still checks what every message needs', () => {
+    expect(codes(validateMessage(message({ msh9: 'ACK', msh10: '', msh12: '1.0' }, msa), rules))).toEqual(['unsupported-version', 'required-field-missing']);
+  });
+
+  it('checks hl7.requiredSegments when it names ACK', () => {
+    expect(codes(validateMessage(message({ msh9: 'ACK' }, []), { ...rules, requiredSegments: { ACK: ['MSA'] } }))).toEqual(['required-segment-missing']);
+  });
+
+  it.each([
+    ['ACK', true],
+    ['ACK^A01^ACK', true],
+    ['ADT^A01', false],
+    ['ACKX^A01', false],
+  ])('isAckMessage reads MSH-9.1 of %s', (msh9, expected) => {
+    expect(isAckMessage(message({ msh9 }, msa).header)).toBe(expected);
+  });
+
+  it('isAckMessage copes without a header', () => {
+    expect(isAckMessage(null)).toBe(false);
+    expect(isAckMessage({})).toBe(false);
   });
 });

@@ -7,6 +7,10 @@ import { isValidHl7Timestamp } from './timestamp.ts';
 //    check MSH-9, MSH-11 and MSH-12 before it processes anything; an ORM sent to an ADT/ORU/SIU
 //    listener must hear "not accepted here" (do not resend), not "MSH-7 is empty" (fix and resend).
 // 2. content (AE): required MSH fields, MSH-7, segment ids, required segments.
+// An ACK (MSH-9.1 = ACK) answers something; it is stored and never answered (ingest), so the
+// checks that decide whether a message is accepted as data here (hl7.acceptedTypes, MSH-9.2) do
+// not apply to it. Everything else does (MSH-7, MSH-10, MSH-11, MSH-12, segment ids, and
+// hl7.requiredSegments when it names ACK, e.g. `ACK: [MSA]`).
 
 /** Derived from the `hl7` config section, but declared here: `hl7/` imports nothing from `src/`. */
 export type ValidationRules = {
@@ -40,13 +44,19 @@ function quote(value: string): string {
   return /^[A-Za-z0-9._-]{1,20}$/.test(value) ? `${value} ` : '';
 }
 
+/** MSH-9.1 is ACK: an acknowledgment, never answered. Cheap: reads the parsed header only. */
+export function isAckMessage(header: Partial<MessageHeader> | null): boolean {
+  return header?.messageType === 'ACK';
+}
+
 function checkAcceptance(h: MessageHeader, rules: ValidationRules): Issue[] {
   const issues: Issue[] = [];
+  const isAck = isAckMessage(h);
   const events = Object.hasOwn(rules.acceptedTypes, h.messageType) ? rules.acceptedTypes[h.messageType] : undefined;
-  if (h.messageType !== '' && events === undefined) {
+  if (h.messageType !== '' && events === undefined && !isAck) {
     issues.push({ code: 'unsupported-message-type', location: msh(9, 1), message: `message type ${quote(h.messageType)}is not accepted here` });
   }
-  if (events !== undefined && h.triggerEvent !== '' && !events.includes('*') && !events.includes(h.triggerEvent)) {
+  if (events !== undefined && !isAck && h.triggerEvent !== '' && !events.includes('*') && !events.includes(h.triggerEvent)) {
     const message = `event ${quote(h.triggerEvent)}of message type ${quote(h.messageType)}is not accepted here`;
     issues.push({ code: 'unsupported-event', location: msh(9, 2), message });
   }
@@ -70,7 +80,7 @@ function checkRequiredFields(h: MessageHeader): Issue[] {
   if (h.timestamp.trim() === '') issues.push(missing(msh(7), 'MSH-7 (date/time of message)'));
   if (h.messageType === '' && h.triggerEvent === '') issues.push(missing(msh(9), 'MSH-9 (message type)'));
   else if (h.messageType === '') issues.push(missing(msh(9, 1), 'MSH-9.1 (message code)'));
-  else if (h.triggerEvent === '') issues.push(missing(msh(9, 2), 'MSH-9.2 (trigger event)'));
+  else if (h.triggerEvent === '' && !isAckMessage(h)) issues.push(missing(msh(9, 2), 'MSH-9.2 (trigger event)'));
   if (h.controlId.trim() === '') issues.push(missing(msh(10), 'MSH-10 (message control id)'));
   if (h.processingId.trim() === '') issues.push(missing(msh(11), 'MSH-11 (processing id)'));
   if (h.version === '') issues.push(missing(msh(12), 'MSH-12 (version id)'));

@@ -1,8 +1,9 @@
 import { ackCodeFor, buildAck, type AckCode, type AckMode, type AckResult } from '../hl7/ack.ts';
-import { encodeText } from '../hl7/charset.ts';
+import { ackEncodingFor, encodeText } from '../hl7/charset.ts';
 import type { ErrorCode, Issue } from '../hl7/errors.ts';
 import type { IngestDeps } from './deps.ts';
-import { isInboundAck, type Verdict } from './verdict.ts';
+import { isAckMessage } from '../hl7/validate.ts';
+import type { Verdict } from './verdict.ts';
 
 // The answer to one message: which ACK code, and its bytes, or nothing.
 
@@ -28,9 +29,10 @@ export type AnswerOptions = { mode?: AckMode; evenAnAck?: boolean };
  */
 export function answer(deps: IngestDeps, verdict: Verdict, result: AckResult, issues: Issue[], options: AnswerOptions = {}): Answer {
   const none = { code: null, ack: null, charset: verdict.charset };
-  if (isInboundAck(verdict.header) && options.evenAnAck !== true) return none;
+  if (isAckMessage(verdict.header) && options.evenAnAck !== true) return none;
   const code = ackCodeFor(verdict.header, result, isOurFailure(issues) ? 'always' : (options.mode ?? deps.options.ackMode));
   if (code === null) return none;
+  const encoding = ackEncodingFor(verdict.charset);
   const text = buildAck({
     header: verdict.header,
     code,
@@ -39,6 +41,8 @@ export function answer(deps: IngestDeps, verdict: Verdict, result: AckResult, is
     now: deps.clock(),
     sendingApplication: deps.options.ackSendingApplication,
     sendingFacility: deps.options.ackSendingFacility,
+    encoding,
   });
-  return { code, ack: encodeText(text, verdict.charset), charset: verdict.charset };
+  // One decision for the bytes and for MSH-18 (and the HTTP charset): they cannot disagree.
+  return { code, ack: encodeText(text, encoding.charset), charset: encoding.charset };
 }

@@ -17,7 +17,8 @@ import { storeErrorSummary } from './log.ts';
 import { outcomeOf, type IngestOutcome } from './outcome.ts';
 import { conflictKey } from './row.ts';
 import { conflictIssue } from './store-accepted.ts';
-import { isInboundAck, type Verdict } from './verdict.ts';
+import { isAckMessage } from '../hl7/validate.ts';
+import type { Verdict } from './verdict.ts';
 
 // An HL7 batch (FHS/BHS … BTS/FTS): each message judged as a single one, all rows committed in ONE
 // transaction (store.insertMessages), then one answer: the envelope holding one ACK per message.
@@ -37,7 +38,7 @@ export async function ingestBatch(
   const prepared = envelope.batches.flatMap((batch) => batch.messages.map(prepare));
   // A batch acknowledgement (nothing but ACK messages) is stored and, like any ACK, never answered:
   // its rows hold no ACK, since none is sent.
-  const onlyAcks = prepared.length > 0 && prepared.every((p) => isInboundAck(p.verdict.header));
+  const onlyAcks = prepared.length > 0 && prepared.every((p) => isAckMessage(p.verdict.header));
   const plans = planBatch(deps, prepared).map((plan) => (onlyAcks && plan.kind !== 'same' ? unanswered(plan) : plan));
   const { settled, committed } = await storeBatch(deps, plans);
   const messages = settled.map((s) => ({

@@ -11,7 +11,8 @@ import { rowBase } from './row.ts';
 import type { IngestInput, IngestSource } from './source.ts';
 import { storeAccepted } from './store-accepted.ts';
 import { storeRefused } from './store-refused.ts';
-import { isInboundAck, judge, tooLarge, type Verdict } from './verdict.ts';
+import { isAckMessage } from '../hl7/validate.ts';
+import { judge, tooLarge, type Verdict } from './verdict.ts';
 
 // The one use case both doors call: parse → validate → dedup → store → decide the ACK.
 // The ACK for an accepted message is built before the insert so the exact bytes sent are stored
@@ -39,7 +40,7 @@ async function settle(
     verdict.issues.length === 0
       ? await storeAccepted(answering, base, verdict)
       : await storeRefused(answering, base, verdict, verdict.issues);
-  const inboundAck = isInboundAck(verdict.header);
+  const inboundAck = isAckMessage(verdict.header);
   count(deps.counters, verdict, outcome, inboundAck);
   logOutcome(deps.log, source, outcome, inboundAck);
   if (outcome.result === 'accept' && outcome.stored) deps.onAccepted?.();
@@ -72,7 +73,7 @@ async function receiveEnvelope(
   };
   const { outcome, messages } = await ingestBatch(deps, read.envelope, reference, prepare);
   for (const m of messages) {
-    const inboundAck = isInboundAck(m.verdict.header);
+    const inboundAck = isAckMessage(m.verdict.header);
     count(deps.counters, m.verdict, m.outcome, inboundAck);
     logOutcome(deps.log, source, m.outcome, inboundAck);
   }

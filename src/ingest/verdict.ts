@@ -26,16 +26,12 @@ export function judge(input: IngestInput, bytes: Buffer, options: JudgeOptions):
     : { header: parsed.header, charset: parsed.charset, patientId: null, patientAuthority: null, issues: [parsed.issue] };
   // Size decides first: the head was read only to address the AR to the right MSH-10.
   if (input.kind === 'oversize') return { ...verdict, issues: [tooLarge(input.bytes, options.maxMessageBytes)] };
-  if (!parsed.ok) return verdict;
-  const issues = validateMessage(parsed.message, options.rules);
-  // An inbound ACK is kept for the record whatever hl7.acceptedTypes lists: it is not an event to accept.
-  return { ...verdict, issues: isInboundAck(verdict.header) ? issues.filter((i) => !notForAcks.has(i.code)) : issues };
+  // validateMessage keeps an inbound ACK (MSH-9.1 = ACK) whatever hl7.acceptedTypes lists.
+  return parsed.ok ? { ...verdict, issues: validateMessage(parsed.message, options.rules) } : verdict;
 }
 
-const notForAcks = new Set<Issue['code']>(['unsupported-message-type', 'unsupported-event']);
-
 function patientOf(message: ParsedMessage): { patientId: string | null; patientAuthority: string | null } {
-  return { patientId: message.patientId, patientAuthority: null };
+  return { patientId: message.patientId, patientAuthority: message.patientAuthority };
 }
 
 export function tooLarge(bytes: number, limit: number): Issue {
@@ -44,12 +40,4 @@ export function tooLarge(bytes: number, limit: number): Issue {
     location: { segment: 'MSH' },
     message: `message of ${bytes} bytes or more exceeds the limit of ${limit} bytes`,
   };
-}
-
-/**
- * An acknowledgement sent to us as a message (MSH-9.1 = ACK): stored, never answered, so two
- * engines that both answer what they receive cannot bounce ACKs between them for ever.
- */
-export function isInboundAck(header: Partial<MessageHeader> | null): boolean {
-  return header?.messageType?.toUpperCase() === 'ACK';
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decodeMessage } from '../../hl7/charset.ts';
+import { splitSegments } from '../../hl7/segments.ts';
 import type { MessageSummary, StoredMessage } from '../../store/store.ts';
 
 // What the operations API shows of a stored row. A list item is metadata only: it may carry the
@@ -80,9 +81,4 @@ export function toDetail(row: StoredMessage): MessageDetail {
 /** With the charset recorded at receipt, so the text reads as it did then; UTF-8 when none was. */
 function decode(bytes: Buffer, charset: string | null): string {
   return decodeMessage(bytes, charset ?? '', 'UTF-8').text;
-}
-
-/** Senders separate segments with CR, LF or CRLF (all accepted at ingest). */
-function splitSegments(text: string): string[] {
-  return text.split(/\r\n|\r|\n/).filter((segment) => segment !== '');
 }

@@ -1,0 +1,21 @@
+// Reading one component out of a field value in place, without splitting it into an array:
+// this runs several times per message on the hot path.
+
+/** The part of `value` before the first `separator`. */
+export function first(value: string, separator: string): string {
+  const end = value.indexOf(separator);
+  return end === -1 ? value : value.slice(0, end);
+}
+
+/** Component `n` (1-based) of a field, trimmed. */
+export function component(value: string, separator: string, n: number): string {
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    const next = value.indexOf(separator, start);
+    if (next === -1) return '';
+    start = next + 1;
+  }
+  const end = value.indexOf(separator, start);
+  return value.slice(start, end === -1 ? value.length : end).trim();
+}
+
