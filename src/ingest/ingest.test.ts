@@ -14,7 +14,7 @@ describe('ingest', () => {
     const outcome = await send(buildMessage({ controlId: 'C1' }));
     expect(outcome).toMatchObject({ result: 'accept', ackCode: 'AA', stored: true, controlId: 'C1' });
     expect(store.rows).toHaveLength(1);
-    expect(store.rows[0]).toMatchObject({ status: 'received', ackCode: 'AA', patientId: 'PAT-12345', messageType: 'ADT' });
+    expect(store.rows[0]).toMatchObject({ status: 'received', ackCode: 'AA', patientId: 'PAT-12345', patientAuthority: 'HOSP', messageType: 'ADT' });
     expect(store.rows[0]?.ack?.equals(outcome.ack as Buffer)).toBe(true);
     expect(readAck(outcome.ack as Buffer)).toMatchObject({ code: 'AA', controlId: 'C1' });
   });
@@ -115,6 +115,16 @@ describe('ingest', () => {
 // Every combination of MSH-15 (accept ACK) and MSH-16 (application ACK), table 0155 and empty.
 const ackTypes = ['', 'AL', 'NE', 'ER', 'SU'];
 const combinations = ackTypes.flatMap((msh15) => ackTypes.map((msh16) => [msh15, msh16] as const));
+
+it.each([
+  ['the MR repetition, not the first', 'X-1^^^OTHER^PI~PAT-7^^^HOSP^MR', 'PAT-7', 'HOSP'],
+  ['the first non-empty one without MR', '^^^EMPTY^PI~P-2^^^CLINIC&1.2.3&ISO^PI', 'P-2', 'CLINIC&1.2.3&ISO'],
+  ['no assigning authority', 'P-3', 'P-3', null],
+])('stores the patient id and PID-3.4 of %s', async (_name, pid3, patientId, patientAuthority) => {
+  const { store, send } = setupIngest();
+  await send(buildMessage({ controlId: 'P1', body: [`PID|1||${pid3}||DOE^JOHN||19800101|M`] }));
+  expect(store.rows[0]).toMatchObject({ patientId, patientAuthority });
+});
 
 describe('our own failures are always answered, whatever MSH-15/MSH-16 say', () => {
   it.each(combinations)('MSH-15 %j, MSH-16 %j: store unavailable → AR/CR 207, nothing stored', async (msh15, msh16) => {
