@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { createFrameReader, type FrameEvent } from './frame.ts';
 import { createReplyPipeline, type ReplyPipeline } from './pipeline.ts';
 import { createReplyWriter } from './reply-writer.ts';
-import type { FrameHandler, FrameSource, MllpCounters, MllpServerOptions } from './server.ts';
+import type { MllpConfig } from '../config/schema.ts';
+import type { FrameHandler, FrameSource, MllpCounters } from './frame-handler.ts';
 
 // One accepted MLLP socket: read → frame → handle (up to maxInFlightPerConnection at once, so a
 // pipelining sender is not served one round trip at a time) → write the replies in arrival order.
@@ -18,7 +19,7 @@ type CloseReason = 'peer' | 'idle-timeout' | 'reply-timeout' | 'frame-timeout' |
 export type ConnectionContext = {
   socket: Socket;
   source: FrameSource;
-  options: MllpServerOptions;
+  options: MllpConfig;
   handler: FrameHandler;
   counters: MllpCounters;
   log: Logger;

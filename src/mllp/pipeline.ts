@@ -1,4 +1,4 @@
-import type { FrameReply, InboundFrame } from './server.ts';
+import type { FrameReply, InboundFrame } from './frame-handler.ts';
 
 // The frames of one connection, from received to answered. Up to `limit` are unanswered at once
 // (handled concurrently, or handled and waiting for an earlier one); replies are released strictly

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeHandler, createTestBed, testOptions } from './server-test-support.ts';
+import { createFakeHandler, createTestBed, testOptions } from '../../test/support/mllp-test-bed.ts';
 import { createMllpServer } from './server.ts';
 
 const bed = createTestBed();

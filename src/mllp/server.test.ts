@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeFrame } from './frame.ts';
-import { createTestBed } from './server-test-support.ts';
+import { createTestBed } from '../../test/support/mllp-test-bed.ts';
 
 const bed = createTestBed();
 afterEach(() => bed.cleanUp());

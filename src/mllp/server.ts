@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { MllpConfig } from '../config/schema.ts';
 import { createAddressMatcher, type AddressMatcher } from '../net/allow-list.ts';
 import { openConnection, type MllpConnection } from './connection.ts';
+import { createMllpCounters, type FrameHandler, type MllpCounters } from './frame-handler.ts';
 import { listenOn } from './listen.ts';
 import { createTlsGate, formatRemote, type TlsGate } from './tls-gate.ts';
 import { loadTls } from './tls.ts';
@@ -12,35 +13,9 @@ import { loadTls } from './tls.ts';
 // (mllpreceiver), draining after medplum's Hl7Connection. With `tls` set, `port` speaks TLS and
 // `plainPort` may keep a plain listener beside it; both feed the same connection code and handler.
 
-export type FrameSource = {
-  remoteAddress: string;
-  remotePort: number;
-  connectionId: number;
-  /** Subject of the verified client certificate (src/net/cert-subject.ts form); null without one. */
-  tlsClientSubject?: string | null;
-};
-export type InboundFrame = { kind: 'message'; payload: Buffer } | { kind: 'oversize'; head: Buffer; bytes: number };
-/** The unframed answer payload, or null to send nothing. */
-export type FrameReply = { reply: Buffer | null };
-/** Resolves only once the frame is durably handled; its reply is then written, in arrival order. */
-export type FrameHandler = (frame: InboundFrame, source: FrameSource) => Promise<FrameReply>;
 export type MllpServerOptions = MllpConfig;
-
-export type MllpCounters = {
-  connectionsOpened: number;
-  connectionsRefused: number;
-  /** Closed at accept: the peer's address is not in mllp.allow. */
-  connectionsDenied: number;
-  tlsHandshakeFailures: number;
-  framesReceived: number;
-  junkBytes: number;
-  junkRuns: number;
-  oversizeFrames: number;
-  frameTimeouts: number;
-  idleTimeouts: number;
-  handlerFailures: number;
-  repliesSent: number;
-};
+// The frame-handler types live in frame-handler.ts; re-exported for the composition root.
+export type { FrameHandler, FrameReply, FrameSource, InboundFrame, MllpCounters } from './frame-handler.ts';
 
 type Peer = { remoteAddress: string; remotePort: number; remote: string };
 
@@ -49,20 +24,7 @@ export function createMllpServer(options: MllpServerOptions, handler: FrameHandl
 }
 
 export class MllpServer {
-  readonly #counters: MllpCounters = {
-    connectionsOpened: 0,
-    connectionsRefused: 0,
-    connectionsDenied: 0,
-    tlsHandshakeFailures: 0,
-    framesReceived: 0,
-    junkBytes: 0,
-    junkRuns: 0,
-    oversizeFrames: 0,
-    frameTimeouts: 0,
-    idleTimeouts: 0,
-    handlerFailures: 0,
-    repliesSent: 0,
-  };
+  readonly #counters: MllpCounters = createMllpCounters();
   readonly #options: MllpServerOptions;
   readonly #handler: FrameHandler;
   readonly #log: Logger;
