@@ -117,6 +117,11 @@ export function openConnection(ctx: ConnectionContext): MllpConnection {
         counters.junkRuns++;
         log.warn({ bytes: event.bytes }, 'MLLP bytes outside a frame dropped');
         return false;
+      case 'abandoned':
+        counters.junkBytes += event.bytes;
+        counters.junkRuns++;
+        log.warn({ bytes: event.bytes }, 'MLLP unfinished frame dropped: a new start block began another');
+        return true; // a new frame has started: its own frameTimeoutMs
       case 'oversize':
         frames++;
         counters.oversizeFrames++;
