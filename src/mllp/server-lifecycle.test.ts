@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect as connectTcp } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeHandler, createTestBed, testOptions } from '../../test/support/mllp-test-bed.ts';
@@ -93,6 +95,35 @@ describe('MLLP server: listen and close', () => {
     expect(client.events.filter((e) => e.startsWith('reply:'))).toEqual([]);
     expect(logLines.some((line) => line.includes('drain timeout'))).toBe(true);
     stuck.release(); // its reply goes nowhere
+  });
+
+  it('stopAccepting() refuses new connections at once and resolves while a frame is in flight; open connections keep being served', async () => {
+    const { connect, handler, server, port } = await bed.start();
+    const slow = handler.hold('INFLIGHT');
+    const client = await connect();
+    client.send('INFLIGHT');
+    await slow.started;
+    await server.stopAccepting(); // does not wait for INFLIGHT
+    expect(server.address()).toBeNull();
+    const refused = connectTcp({ host: '127.0.0.1', port });
+    const [err] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(err.code).toBe('ECONNREFUSED');
+    slow.release();
+    expect(await client.nextReply()).toBe('ACK:INFLIGHT');
+    client.send('AFTER-STOP');
+    expect(await client.nextReply()).toBe('ACK:AFTER-STOP');
+    await Promise.all([server.close(), client.closed]);
+    expect(client.events).toEqual(['reply:ACK:INFLIGHT', 'reply:ACK:AFTER-STOP', 'end']);
+  });
+
+  it('stopAccepting() can be called twice, after close(), and without ever listening', async () => {
+    const { server } = await bed.start();
+    await Promise.all([server.stopAccepting(), server.stopAccepting()]);
+    await server.close();
+    await server.stopAccepting();
+    const never = createMllpServer(testOptions, createFakeHandler().handler, pino({ level: 'silent' }));
+    await never.stopAccepting();
+    await never.close();
   });
 
   it('can be closed twice, and closed without ever listening', async () => {

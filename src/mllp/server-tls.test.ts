@@ -58,6 +58,9 @@ async function sendRaw(port: number, bytes: Buffer, then: 'wait' | 'end' = 'wait
   await once(socket, 'close');
 }
 
+/** The first bytes of a TLS ClientHello record: a handshake begun and never finished. */
+const helloStart = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x64, 0x01, 0x00, 0x00]);
+
 const failedHandshakes = (lines: string[]) => lines.filter((line) => line.includes('MLLP TLS handshake failed'));
 
 describe('MLLP TLS: port probes and failed handshakes', () => {
@@ -73,8 +76,6 @@ describe('MLLP TLS: port probes and failed handshakes', () => {
     expect(failedHandshakes(logLines)).toHaveLength(1);
     expect(logLines.filter((line) => line.includes('closed before sending a byte'))).toHaveLength(2);
   });
-
-  const helloStart = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x64, 0x01, 0x00, 0x00]);
 
   it.each([
     ['bytes that are not a ClientHello', Buffer.from('hello, plain text\r\n'), 'wait'],
@@ -102,6 +103,21 @@ describe('MLLP TLS: port probes and failed handshakes', () => {
     await peer.closed;
     await vi.waitFor(() => expect(server.counters.tlsHandshakeFailures).toBe(1));
     expect(failedHandshakes(logLines).map((line) => JSON.parse(line).reason)).toEqual(['client certificate refused (DEPTH_ZERO_SELF_SIGNED_CERT)']);
+  });
+
+  it('stopAccepting() ends connections still before or in their handshake at once, without counting them', async () => {
+    const { server, port } = await startTlsServer();
+    const silent = connectTcp({ host: '127.0.0.1', port });
+    silent.on('error', () => undefined);
+    const halfway = connectTcp({ host: '127.0.0.1', port });
+    halfway.on('error', () => undefined);
+    await Promise.all([once(silent, 'connect'), once(halfway, 'connect')]);
+    halfway.write(helloStart);
+    await vi.waitFor(() => expect(server.handshaking).toBe(2));
+    await server.stopAccepting();
+    await Promise.all([once(silent, 'close'), once(halfway, 'close')]);
+    await vi.waitFor(() => expect(server.handshaking).toBe(0));
+    expect(server.counters.tlsHandshakeFailures).toBe(0);
   });
 
   it('counts nothing for a good client', async () => {

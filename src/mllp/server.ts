@@ -34,6 +34,8 @@ export class MllpServer {
   #plain: Server | null = null;
   #tls: TlsGate | null = null;
   #nextConnectionId = 1;
+  /** Set by stopAccepting(): resolves once the listeners and every socket they accepted are closed. */
+  #listenersClosed: Promise<void> | null = null;
   #closing: Promise<void> | undefined;
 
   constructor(options: MllpServerOptions, handler: FrameHandler, log: Logger) {
@@ -93,6 +95,23 @@ export class MllpServer {
     return addressOf(this.#plain);
   }
 
+  /**
+   * Closes the listeners and ends connections still before or in their TLS handshake; from now on
+   * every new connection is refused. Open connections are served as before, until close().
+   * Resolves at once: shutdown stops both doors accepting first, then drains them together.
+   */
+  stopAccepting(): Promise<void> {
+    if (this.#listenersClosed === null) {
+      // net.Server.close() stops listening now; its callback waits for the accepted sockets, and
+      // also runs (with ERR_SERVER_NOT_RUNNING) when listen() never succeeded.
+      const listeners = [this.#main, this.#plain].flatMap((s) => (s === null ? [] : [s]));
+      this.#listenersClosed = Promise.all(listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+      this.#tls?.destroyPending();
+      this.#log.info({ connections: this.#connections.size }, 'MLLP stopped accepting connections');
+    }
+    return Promise.resolve();
+  }
+
   /** Stops accepting, lets received frames be answered, ends every socket; destroys stragglers. */
   close(): Promise<void> {
     this.#closing ??= this.#shutDown();
@@ -100,11 +119,9 @@ export class MllpServer {
   }
 
   async #shutDown(): Promise<void> {
-    // The callback also runs, with ERR_SERVER_NOT_RUNNING, when listen() never succeeded.
-    const serversClosed = [this.#main, this.#plain].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve())));
+    await this.stopAccepting();
     const connections = [...this.#connections];
     this.#log.info({ connections: connections.length, drainTimeoutMs: this.#options.drainTimeoutMs }, 'MLLP server closing');
-    this.#tls?.destroyPending();
     for (const connection of connections) connection.drain();
     const forceTimer = setTimeout(() => {
       this.#log.warn({ connections: this.#connections.size }, 'MLLP drain timeout; destroying remaining connections');
@@ -112,7 +129,7 @@ export class MllpServer {
     }, this.#options.drainTimeoutMs);
     try {
       await Promise.all(connections.map((connection) => connection.closed));
-      await Promise.all(serversClosed);
+      await this.#listenersClosed;
     } finally {
       clearTimeout(forceTimer);
     }
@@ -135,9 +152,10 @@ export class MllpServer {
       return;
     }
     const open = this.#connections.size + (this.#tls?.pending ?? 0);
-    if (this.#closing !== undefined || open >= this.#options.maxConnections) {
+    const stopped = this.#listenersClosed !== null;
+    if (stopped || open >= this.#options.maxConnections) {
       this.#counters.connectionsRefused++;
-      const why = this.#closing !== undefined ? 'shutting down' : 'maxConnections reached';
+      const why = stopped ? 'shutting down' : 'maxConnections reached';
       this.#log.warn({ remote: peer.remote, open, maxConnections: this.#options.maxConnections }, `MLLP connection refused: ${why}`);
       socket.destroy();
       return;
@@ -149,8 +167,8 @@ export class MllpServer {
   readonly #onSecure = (socket: Socket, subject: string | null): void => {
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
-    if (this.#closing !== undefined) {
-      socket.destroy(); // completed its handshake after shutdown began: nothing was received yet
+    if (this.#listenersClosed !== null) {
+      socket.destroy(); // completed its handshake after we stopped accepting: nothing was received yet
       return;
     }
     this.#open(socket, { remoteAddress, remotePort, remote: formatRemote(remoteAddress, remotePort) }, subject);
