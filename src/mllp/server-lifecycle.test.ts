@@ -19,6 +19,25 @@ describe('MLLP server: timeouts and limits', () => {
     expect(server.counters.frameTimeouts).toBe(1);
   });
 
+  it('does not run the frame timer while it holds the connection at maxInFlightPerConnection', async () => {
+    const { connect, handler, server } = await bed.start({ frameTimeoutMs: 300, maxInFlightPerConnection: 1 });
+    const slow = handler.hold('SLOW');
+    const held = await connect();
+    // One write: SLOW fills the in-flight limit, so reading pauses with the next frame begun.
+    held.socket.write(Buffer.from('\x0bSLOW\x1c\r\x0bPART'));
+    await slow.started;
+    // A frame begun later on another connection: its timer would fire after the held one's.
+    const other = await connect();
+    other.socket.write(Buffer.from('\x0bOTHER'));
+    await other.closed;
+    expect(server.counters.frameTimeouts).toBe(1);
+    expect(held.socket.closed).toBe(false);
+    slow.release();
+    expect(await held.nextReply()).toBe('ACK:SLOW');
+    held.socket.write(Buffer.from('REST\x1c\r'));
+    expect(await held.nextReply()).toBe('ACK:PARTREST');
+  });
+
   it('closes a connection idle for idleTimeoutMs', async () => {
     const { connect, server } = await bed.start({ idleTimeoutMs: 200 });
     const client = await connect();

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import type { MllpConfig } from '../config/schema.ts';
 import { createAddressMatcher, type AddressMatcher } from '../net/allow-list.ts';
+import { createByteBudget, type ByteBudget } from '../net/byte-budget.ts';
 import { openConnection, type MllpConnection } from './connection.ts';
 import { createMllpCounters, type FrameHandler, type MllpCounters } from './frame-handler.ts';
 import { listenOn } from './listen.ts';
@@ -19,8 +20,13 @@ export type { FrameHandler, FrameReply, FrameSource, InboundFrame, MllpCounters 
 
 type Peer = { remoteAddress: string; remotePort: number; remote: string };
 
-export function createMllpServer(options: MllpServerOptions, handler: FrameHandler, log: Logger): MllpServer {
-  return new MllpServer(options, handler, log);
+export type MllpServerDeps = {
+  /** Shared with the HTTPS door; by default the server makes its own of `maxInFlightBytes`. */
+  budget?: ByteBudget;
+};
+
+export function createMllpServer(options: MllpServerOptions, handler: FrameHandler, log: Logger, deps: MllpServerDeps = {}): MllpServer {
+  return new MllpServer(options, handler, log, deps);
 }
 
 export class MllpServer {
@@ -28,6 +34,7 @@ export class MllpServer {
   readonly #options: MllpServerOptions;
   readonly #handler: FrameHandler;
   readonly #log: Logger;
+  readonly #budget: ByteBudget;
   readonly #allowed: AddressMatcher;
   readonly #connections = new Set<MllpConnection>();
   #main: Server | null = null;
@@ -38,10 +45,11 @@ export class MllpServer {
   #listenersClosed: Promise<void> | null = null;
   #closing: Promise<void> | undefined;
 
-  constructor(options: MllpServerOptions, handler: FrameHandler, log: Logger) {
+  constructor(options: MllpServerOptions, handler: FrameHandler, log: Logger, deps: MllpServerDeps = {}) {
     this.#options = options;
     this.#handler = handler;
     this.#log = log;
+    this.#budget = deps.budget ?? createByteBudget(options.maxInFlightBytes);
     this.#allowed = createAddressMatcher(options.allow);
   }
 
@@ -184,6 +192,7 @@ export class MllpServer {
       options: this.#options,
       handler: this.#handler,
       counters: this.#counters,
+      budget: this.#budget,
       log: this.#log.child(bindings),
     });
     this.#connections.add(connection);

@@ -14,6 +14,7 @@ export const testOptions: MllpServerOptions = {
   frameTimeoutMs: 60_000,
   drainTimeoutMs: 5_000,
   maxInFlightPerConnection: 64,
+  maxInFlightBytes: 128 * 1024 * 1024,
 };
 
 type Gate = { started: Promise<void>; release(): void };
