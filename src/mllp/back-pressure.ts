@@ -50,7 +50,7 @@ export function createBackPressure(deps: BackPressureDeps): BackPressure {
       const reason = reasonNow();
       if (reason === pausedFor) return;
       if (reason === 'byte-budget') deps.log.debug({ used: deps.budget.used, limit: deps.budget.limit }, 'MLLP reading paused: maxInFlightBytes reached');
-      else if (pausedFor === 'byte-budget') deps.log.debug('MLLP reading resumed: byte budget available');
+      else if (pausedFor === 'byte-budget' && reason === null) deps.log.debug('MLLP reading resumed: byte budget available');
       pausedFor = reason;
       if (reason === null) deps.socket.resume();
       else deps.socket.pause();

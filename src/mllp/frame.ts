@@ -41,8 +41,8 @@ export function encodeFrame(payload: Buffer): Buffer {
  * began again, and gluing both into one payload would store a corrupt message and leave the
  * complete one unanswered.
  * After an `oversize` event the reader is poisoned (the connection is to be closed) and ignores
- * everything further. Large frames cost O(n): each byte is searched once and the payload is
- * concatenated once.
+ * everything further. Large frames cost O(n): each byte is searched at most twice (for an end block
+ * and for a start block) and the payload is concatenated once.
  */
 export function createFrameReader(options: { maxMessageBytes: number }): FrameReader {
   let chunks: Buffer[] = [];

@@ -71,6 +71,7 @@ export class MllpServer {
   /** Opens `port` (TLS when `tls` is set), then `plainPort`. Resolves with the address of `port`. */
   async listen(): Promise<AddressInfo> {
     const { host, port, plainPort, tls } = this.#options;
+    if (this.#listenersClosed !== null) throw new Error('MLLP server: listen() after stopAccepting() or close()');
     if (plainPort !== undefined && tls === undefined) {
       throw new Error('mllp.plainPort is set but mllp.tls is not: without TLS, mllp.port already speaks plain MLLP');
     }
