@@ -36,6 +36,12 @@ export const mllpSchema = z
     drainTimeoutMs: z.number().int().min(0).default(10_000),
     /** Frames of one connection handled at once (pipelining); reading pauses above this. */
     maxInFlightPerConnection: z.number().int().min(1).max(1024).default(64),
+    /**
+     * Message bytes held in memory at once, over every MLLP connection and HTTPS request: a frame
+     * counts from its first byte read until its reply is written. Above it, reading pauses on every
+     * connection; a single message larger than this is still taken when nothing else is held.
+     */
+    maxInFlightBytes: z.number().int().min(1024).default(128 * MiB),
     /** With tls set, `port` speaks TLS; `requestClientCert: true` makes a client certificate required. */
     tls: z.object(tlsFiles).strict().optional(),
     /** Optional plain listener beside the TLS one. */

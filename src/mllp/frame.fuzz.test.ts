@@ -14,13 +14,16 @@ function run(chunks: Buffer[], maxMessageBytes = 1024 * 1024) {
   const events: FrameEvent[] = chunks.flatMap((chunk) => reader.push(chunk));
   return {
     frames: events.flatMap((e) => (e.kind === 'frame' ? [e.payload.toString('latin1')] : [])),
-    junk: events.reduce((sum, e) => sum + (e.kind === 'junk' ? e.bytes : 0), 0),
+    junk: events.reduce((sum, e) => sum + (e.kind === 'junk' || e.kind === 'abandoned' ? e.bytes : 0), 0),
     oversize: events.filter((e) => e.kind === 'oversize').length,
   };
 }
 
-/** A frame payload: any bytes but the end sequence 0x1C 0x0D. */
-const payload = fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)).filter((b) => !b.includes(Buffer.from([0x1c, 0x0d])));
+/** A frame payload: any bytes but a start block and the end sequence 0x1C 0x0D (MLLP content has neither). */
+const payload = fc
+  .uint8Array({ maxLength: 200 })
+  .map((bytes) => Buffer.from(bytes.filter((b) => b !== 0x0b)))
+  .filter((b) => !b.includes(Buffer.from([0x1c, 0x0d])));
 /** Bytes between frames: anything but a start block. */
 const between = fc.uint8Array({ maxLength: 20 }).map((bytes) => Buffer.from(bytes.filter((b) => b !== 0x0b)));
 
@@ -32,6 +35,19 @@ describe('frame reader (fuzz)', () => {
         expect(result.frames).toHaveLength(countFrames(bytes));
         const framed = result.frames.reduce((sum, f) => sum + f.length + 3, 0);
         expect(framed + result.junk).toBeLessThanOrEqual(bytes.length);
+      }),
+      fuzzOptions(300),
+    );
+  });
+
+  it('accounts for every byte exactly: in a frame, in junk, or in an abandoned frame', () => {
+    fc.assert(
+      fc.property(mllpNoise, cuts, (noise, points) => {
+        // The end block closes whatever frame the noise left open, so no byte is still held.
+        const bytes = Buffer.concat([noise, Buffer.of(0x1c, 0x0d)]);
+        const result = run(splitAt(bytes, points));
+        const framed = result.frames.reduce((sum, f) => sum + f.length + 3, 0);
+        expect(framed + result.junk).toBe(bytes.length);
       }),
       fuzzOptions(300),
     );

@@ -8,7 +8,7 @@ const CR = '\r';
 const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
 
 // Events as plain data, payloads as text, so a table can state them.
-type Seen = { frame: string } | { junk: number } | { oversize: string; bytes: number };
+type Seen = { frame: string } | { junk: number } | { abandoned: number } | { oversize: string; bytes: number };
 
 function describeEvent(event: FrameEvent): Seen {
   switch (event.kind) {
@@ -16,6 +16,8 @@ function describeEvent(event: FrameEvent): Seen {
       return { frame: event.payload.toString('latin1') };
     case 'junk':
       return { junk: event.bytes };
+    case 'abandoned':
+      return { abandoned: event.bytes };
     case 'oversize':
       return { oversize: event.head.toString('latin1'), bytes: event.bytes };
   }
@@ -45,7 +47,17 @@ describe('createFrameReader', () => {
     { name: 'too short: start block only', chunks: [VT], events: [], inFrame: true, buffered: 0 },
     { name: 'too short: no carriage return yet', chunks: [`${VT}${FS}`], events: [], inFrame: true },
     { name: 'too short: end block only', chunks: [`${FS}${CR}`], events: [{ junk: 2 }] },
-    { name: '0x0B inside a frame is data', chunks: [`${VT}a${VT}b${FS}${CR}`], events: [{ frame: `a${VT}b` }] },
+    // A start block inside an unfinished frame: the sender gave up on it and starts over.
+    { name: '0x0B inside a frame starts a new one', chunks: [`${VT}a${VT}b${FS}${CR}`], events: [{ abandoned: 2 }, { frame: 'b' }] },
+    { name: '0x0B right after 0x0B', chunks: [`${VT}${VT}a${FS}${CR}`], events: [{ abandoned: 1 }, { frame: 'a' }] },
+    { name: 'abandoned across pushes', chunks: [`${VT}abc`, `de${VT}f${FS}${CR}`], events: [{ abandoned: 6 }, { frame: 'f' }] },
+    { name: 'held 0x1C, then 0x0B', chunks: [`${VT}ab${FS}`, `${VT}c${FS}${CR}`], events: [{ abandoned: 4 }, { frame: 'c' }] },
+    {
+      name: 'two abandoned frames, then a complete one',
+      chunks: [`xx${VT}a${VT}b${VT}c${FS}${CR}`],
+      events: [{ junk: 2 }, { abandoned: 2 }, { abandoned: 2 }, { frame: 'c' }],
+    },
+    { name: 'abandoned, the new frame unfinished', chunks: [`${VT}a${VT}bc`], events: [{ abandoned: 2 }], inFrame: true, buffered: 2 },
     {
       name: 'several frames in one chunk',
       chunks: [`${VT}a${FS}${CR}${VT}b${FS}${CR}${VT}c${FS}${CR}`],
@@ -69,12 +81,13 @@ describe('createFrameReader', () => {
   });
 
   const stream = `junk${VT}MSH|first\r${FS}${CR}\n${VT}${FS}${CR}${VT}MSH|${VT}second${FS}x${FS}${CR}`;
-  const expectedFrames = ['MSH|first\r', '', `MSH|${VT}second${FS}x`];
-  const expectedJunk = 5;
+  const expectedFrames = ['MSH|first\r', '', `second${FS}x`];
+  const expectedJunk = 5 + 5; // 'junk', '\n', and the abandoned `${VT}MSH|`
 
+  /** Junk and abandoned frames as one byte total (how a stream is cut changes how junk is split into runs). */
   function summarise(events: Seen[]): { frames: string[]; junk: number } {
     const frames = events.flatMap((e) => ('frame' in e ? [e.frame] : []));
-    const junk = events.reduce((sum, e) => sum + ('junk' in e ? e.junk : 0), 0);
+    const junk = events.reduce((sum, e) => sum + ('junk' in e ? e.junk : 'abandoned' in e ? e.abandoned : 0), 0);
     return { frames, junk };
   }
 
@@ -115,6 +128,16 @@ describe('createFrameReader with maxMessageBytes', () => {
     expect(feed(reader, [`${VT}more${FS}${CR}`])).toEqual([]);
     expect(reader.inFrame).toBe(false);
     expect(reader.bufferedBytes).toBe(0);
+  });
+
+  it('does not count an abandoned frame against the limit of the frame that replaces it', () => {
+    const reader = createFrameReader({ maxMessageBytes: 8 });
+    expect(feed(reader, [`${VT}123456${VT}12345678${FS}${CR}`])).toEqual([{ abandoned: 7 }, { frame: '12345678' }]);
+  });
+
+  it('reports an oversize frame even when a start block follows it', () => {
+    const reader = createFrameReader({ maxMessageBytes: 8 });
+    expect(feed(reader, [`${VT}123456789${VT}next${FS}${CR}`])).toEqual([{ oversize: '123456789', bytes: 9 }]);
   });
 
   it('accepts a payload of exactly the limit and keeps reading', () => {

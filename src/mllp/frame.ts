@@ -11,6 +11,8 @@ const OVERSIZE_HEAD_BYTES = 64 * 1024;
 export type FrameEvent =
   | { kind: 'frame'; payload: Buffer }
   | { kind: 'junk'; bytes: number }
+  /** An unfinished frame that a new start block replaced: its start block and payload so far. */
+  | { kind: 'abandoned'; bytes: number }
   | { kind: 'oversize'; head: Buffer; bytes: number };
 
 export type FrameReader = {
@@ -34,9 +36,13 @@ export function encodeFrame(payload: Buffer): Buffer {
 /**
  * A stateful reader for one connection's byte stream.
  * Bytes outside frames are reported as junk, one event per contiguous run within a push.
+ * A start block inside an unfinished frame starts a new frame and reports the old one as
+ * `abandoned`: MLLP content never holds 0x0B, so it means the sender gave up on that frame and
+ * began again, and gluing both into one payload would store a corrupt message and leave the
+ * complete one unanswered.
  * After an `oversize` event the reader is poisoned (the connection is to be closed) and ignores
- * everything further. Large frames cost O(n): each byte is searched once and the payload is
- * concatenated once.
+ * everything further. Large frames cost O(n): each byte is searched at most twice (for an end block
+ * and for a start block) and the payload is concatenated once.
  */
 export function createFrameReader(options: { maxMessageBytes: number }): FrameReader {
   let chunks: Buffer[] = [];
@@ -75,8 +81,15 @@ export function createFrameReader(options: { maxMessageBytes: number }): FrameRe
   }
 
   function readInFrame(chunk: Buffer, pos: number, events: FrameEvent[]): number {
+    // Only 0x1C bytes that are data move `from`, and never past `restart`: one search is enough.
+    const restart = chunk.indexOf(START_BLOCK, pos);
     for (let from = pos; ; ) {
       const end = chunk.indexOf(END_BLOCK, from);
+      if (restart !== -1 && (end === -1 || restart < end)) {
+        append(chunk.subarray(pos, restart), events);
+        if (!poisoned) abandonFrame(events);
+        return restart + 1;
+      }
       if (end === -1) {
         append(chunk.subarray(pos), events);
         return chunk.length;
@@ -107,6 +120,13 @@ export function createFrameReader(options: { maxMessageBytes: number }): FrameRe
     events.push({ kind: 'oversize', head, bytes: total });
     poisoned = true;
     inFrame = false;
+    chunks = [];
+    frameBytes = 0;
+  }
+
+  /** The start block at hand opens the next frame: `inFrame` stays true. */
+  function abandonFrame(events: FrameEvent[]): void {
+    events.push({ kind: 'abandoned', bytes: 1 + frameBytes });
     chunks = [];
     frameBytes = 0;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createReplyPipeline, type PipelineOptions } from './pipeline.ts';
-import type { FrameReply, InboundFrame } from './server.ts';
+import type { FrameReply, InboundFrame } from './frame-handler.ts';
 
 type Deferred = { frame: string; resolve(reply: string | null): void; reject(err: Error): void };
 
@@ -110,6 +110,36 @@ describe('reply pipeline', () => {
     await h.settle('LATER', 'ACK:LATER');
     expect(h.written).toEqual([]);
     expect(h.pipeline.idle).toBe(true);
+  });
+
+  it('holds the payload bytes of every unanswered frame until its reply is released', async () => {
+    const h = harness(2);
+    h.push('AAAA', 'BB', 'C'); // C waits for a free slot: it counts too
+    expect(h.pipeline.heldBytes).toBe(7);
+    await h.settle('BB', 'ACK'); // handled, but held behind AAAA
+    expect(h.pipeline.heldBytes).toBe(7);
+    await h.settle('AAAA', 'ACK');
+    expect(h.pipeline.heldBytes).toBe(1);
+    await h.settle('C', null); // answered with nothing: released all the same
+    expect(h.pipeline.heldBytes).toBe(0);
+  });
+
+  it('counts the head of an oversize frame, and gives back the bytes of dropped frames', async () => {
+    const h = harness(1);
+    h.pipeline.push({ kind: 'oversize', head: Buffer.alloc(100), bytes: 5000 });
+    h.push('BOOM', 'LATER');
+    expect(h.pipeline.heldBytes).toBe(109);
+    await h.settle('oversize', new Error('handler failed'));
+    expect(h.pipeline.heldBytes).toBe(0);
+    h.push('IGNORED');
+    expect(h.pipeline.heldBytes).toBe(0);
+  });
+
+  it('gives back every held byte when abandoned', () => {
+    const h = harness(1);
+    h.push('AAA', 'BB');
+    h.pipeline.abandon();
+    expect(h.pipeline.heldBytes).toBe(0);
   });
 
   it('treats a handler that throws synchronously as a failure', async () => {

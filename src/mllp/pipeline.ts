@@ -1,11 +1,11 @@
-import type { FrameReply, InboundFrame } from './server.ts';
+import type { FrameReply, InboundFrame } from './frame-handler.ts';
 
 // The frames of one connection, from received to answered. Up to `limit` are unanswered at once
 // (handled concurrently, or handled and waiting for an earlier one); replies are released strictly
 // in arrival order: a reply waits for all earlier ones. No sockets here, so it can be reasoned
 // about (and tested) on its own; connection.ts owns reading, writing and closing.
 
-type Slot = { settled: boolean; failed: boolean; reply: Buffer | null };
+type Slot = { settled: boolean; failed: boolean; reply: Buffer | null; bytes: number };
 
 export type PipelineOptions = {
   limit: number;
@@ -26,6 +26,8 @@ export type ReplyPipeline = {
   pump(): void;
   /** Received and not answered yet: not started, in flight, or handled and waiting for an earlier one. */
   readonly unanswered: number;
+  /** Payload bytes of the unanswered frames (the byte budget counts them until their reply is written). */
+  readonly heldBytes: number;
   /** Nothing queued, nothing unanswered, and no handler still running. */
   readonly idle: boolean;
   /** The socket is gone: drop everything; running handlers finish with nowhere to answer. */
@@ -36,6 +38,7 @@ export function createReplyPipeline(options: PipelineOptions): ReplyPipeline {
   const waiting: InboundFrame[] = [];
   let slots: Slot[] = [];
   let running = 0;
+  let heldBytes = 0;
   let broken = false;
 
   function pump(): void {
@@ -45,7 +48,7 @@ export function createReplyPipeline(options: PipelineOptions): ReplyPipeline {
   }
 
   function start(frame: InboundFrame): void {
-    const slot: Slot = { settled: false, failed: false, reply: null };
+    const slot: Slot = { settled: false, failed: false, reply: null, bytes: bytesOf(frame) };
     slots.push(slot);
     running++;
     let handled: Promise<FrameReply>;
@@ -67,7 +70,7 @@ export function createReplyPipeline(options: PipelineOptions): ReplyPipeline {
     slot.failed = failed;
     if (failed) {
       broken = true;
-      waiting.length = 0;
+      dropWaiting();
       options.onFailure(err);
     }
     release();
@@ -80,30 +83,50 @@ export function createReplyPipeline(options: PipelineOptions): ReplyPipeline {
       const head = slots[0] as Slot;
       if (!head.settled) break;
       if (head.failed) {
-        slots = []; // later frames are not answered, even when they finish
+        dropSlots(); // later frames are not answered, even when they finish
         break;
       }
       slots.shift();
+      heldBytes -= head.bytes;
       if (head.reply !== null) (replies ??= []).push(head.reply);
     }
     if (replies !== null) options.write(replies);
   }
 
+  function dropWaiting(): void {
+    for (const frame of waiting) heldBytes -= bytesOf(frame);
+    waiting.length = 0;
+  }
+
+  function dropSlots(): void {
+    for (const slot of slots) heldBytes -= slot.bytes;
+    slots = [];
+  }
+
   return {
     push(frame) {
-      if (!broken) waiting.push(frame);
+      if (broken) return;
+      waiting.push(frame);
+      heldBytes += bytesOf(frame);
     },
     pump,
     get unanswered() {
       return waiting.length + slots.length;
+    },
+    get heldBytes() {
+      return heldBytes;
     },
     get idle() {
       return waiting.length === 0 && slots.length === 0 && running === 0;
     },
     abandon() {
       broken = true;
-      waiting.length = 0;
-      slots = [];
+      dropWaiting();
+      dropSlots();
     },
   };
+}
+
+function bytesOf(frame: InboundFrame): number {
+  return frame.kind === 'message' ? frame.payload.length : frame.head.length;
 }

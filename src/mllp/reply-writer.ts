@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodeFrame } from './frame.ts';
-import type { MllpCounters } from './server.ts';
+import type { MllpCounters } from './frame-handler.ts';
 
 // Writes one connection's replies, framed. A group commit settles many handlers in one run of
 // promise callbacks; their replies are gathered and written once that run is over

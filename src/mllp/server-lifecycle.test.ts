@@ -1,6 +1,8 @@
+import { once } from 'node:events';
+import { connect as connectTcp } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeHandler, createTestBed, testOptions } from './server-test-support.ts';
+import { createFakeHandler, createTestBed, testOptions } from '../../test/support/mllp-test-bed.ts';
 import { createMllpServer } from './server.ts';
 
 const bed = createTestBed();
@@ -15,6 +17,25 @@ describe('MLLP server: timeouts and limits', () => {
     expect(handler.calls).toEqual([]);
     expect(client.events).toEqual(['end']);
     expect(server.counters.frameTimeouts).toBe(1);
+  });
+
+  it('does not run the frame timer while it holds the connection at maxInFlightPerConnection', async () => {
+    const { connect, handler, server } = await bed.start({ frameTimeoutMs: 300, maxInFlightPerConnection: 1 });
+    const slow = handler.hold('SLOW');
+    const held = await connect();
+    // One write: SLOW fills the in-flight limit, so reading pauses with the next frame begun.
+    held.socket.write(Buffer.from('\x0bSLOW\x1c\r\x0bPART'));
+    await slow.started;
+    // A frame begun later on another connection: its timer would fire after the held one's.
+    const other = await connect();
+    other.socket.write(Buffer.from('\x0bOTHER'));
+    await other.closed;
+    expect(server.counters.frameTimeouts).toBe(1);
+    expect(held.socket.closed).toBe(false);
+    slow.release();
+    expect(await held.nextReply()).toBe('ACK:SLOW');
+    held.socket.write(Buffer.from('REST\x1c\r'));
+    expect(await held.nextReply()).toBe('ACK:PARTREST');
   });
 
   it('closes a connection idle for idleTimeoutMs', async () => {
@@ -93,6 +114,35 @@ describe('MLLP server: listen and close', () => {
     expect(client.events.filter((e) => e.startsWith('reply:'))).toEqual([]);
     expect(logLines.some((line) => line.includes('drain timeout'))).toBe(true);
     stuck.release(); // its reply goes nowhere
+  });
+
+  it('stopAccepting() refuses new connections at once and resolves while a frame is in flight; open connections keep being served', async () => {
+    const { connect, handler, server, port } = await bed.start();
+    const slow = handler.hold('INFLIGHT');
+    const client = await connect();
+    client.send('INFLIGHT');
+    await slow.started;
+    await server.stopAccepting(); // does not wait for INFLIGHT
+    expect(server.address()).toBeNull();
+    const refused = connectTcp({ host: '127.0.0.1', port });
+    const [err] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(err.code).toBe('ECONNREFUSED');
+    slow.release();
+    expect(await client.nextReply()).toBe('ACK:INFLIGHT');
+    client.send('AFTER-STOP');
+    expect(await client.nextReply()).toBe('ACK:AFTER-STOP');
+    await Promise.all([server.close(), client.closed]);
+    expect(client.events).toEqual(['reply:ACK:INFLIGHT', 'reply:ACK:AFTER-STOP', 'end']);
+  });
+
+  it('stopAccepting() can be called twice, after close(), and without ever listening', async () => {
+    const { server } = await bed.start();
+    await Promise.all([server.stopAccepting(), server.stopAccepting()]);
+    await server.close();
+    await server.stopAccepting();
+    const never = createMllpServer(testOptions, createFakeHandler().handler, pino({ level: 'silent' }));
+    await never.stopAccepting();
+    await never.close();
   });
 
   it('can be closed twice, and closed without ever listening', async () => {

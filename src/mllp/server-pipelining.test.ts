@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFakeHandler, createTestBed, type FakeHandler, type TestClient } from './server-test-support.ts';
+import { createFakeHandler, createTestBed, type FakeHandler, type TestClient } from '../../test/support/mllp-test-bed.ts';
 
 const bed = createTestBed();
 afterEach(() => bed.cleanUp());

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeFrame } from './frame.ts';
-import { createTestBed } from './server-test-support.ts';
+import { createTestBed } from '../../test/support/mllp-test-bed.ts';
 
 const bed = createTestBed();
 afterEach(() => bed.cleanUp());
@@ -77,6 +77,20 @@ describe('MLLP server: answering frames', () => {
     expect(server.counters.junkRuns).toBeGreaterThanOrEqual(2);
     expect(logLines.some((line) => line.includes('outside a frame'))).toBe(true);
     expect(logLines.join('')).not.toMatch(/SECRET-JUNK|ACK:|"A"/);
+  });
+
+  it('drops an unfinished frame that a new start block replaces, counts it as junk, and answers the new frame', async () => {
+    const { connect, handler, server, logLines } = await bed.start();
+    const client = await connect();
+    client.socket.write(Buffer.from('\x0bGAVE-UP-ON-THIS'));
+    client.send('B');
+    expect(await client.nextReply()).toBe('ACK:B');
+    client.send('C');
+    expect(await client.nextReply()).toBe('ACK:C');
+    expect(handler.seen()).toEqual(['B', 'C']);
+    expect(server.counters.junkBytes).toBe(16);
+    expect(logLines.some((line) => line.includes('unfinished frame dropped'))).toBe(true);
+    expect(logLines.join('')).not.toContain('GAVE-UP');
   });
 
   it('passes an oversize frame to the handler, writes its reply, then closes the connection', async () => {

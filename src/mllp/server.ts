@@ -2,7 +2,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import type { MllpConfig } from '../config/schema.ts';
 import { createAddressMatcher, type AddressMatcher } from '../net/allow-list.ts';
+import { createByteBudget, type ByteBudget } from '../net/byte-budget.ts';
 import { openConnection, type MllpConnection } from './connection.ts';
+import { createMllpCounters, type FrameHandler, type MllpCounters } from './frame-handler.ts';
 import { listenOn } from './listen.ts';
 import { createTlsGate, formatRemote, type TlsGate } from './tls-gate.ts';
 import { loadTls } from './tls.ts';
@@ -12,72 +14,42 @@ import { loadTls } from './tls.ts';
 // (mllpreceiver), draining after medplum's Hl7Connection. With `tls` set, `port` speaks TLS and
 // `plainPort` may keep a plain listener beside it; both feed the same connection code and handler.
 
-export type FrameSource = {
-  remoteAddress: string;
-  remotePort: number;
-  connectionId: number;
-  /** Subject of the verified client certificate (src/net/cert-subject.ts form); null without one. */
-  tlsClientSubject?: string | null;
-};
-export type InboundFrame = { kind: 'message'; payload: Buffer } | { kind: 'oversize'; head: Buffer; bytes: number };
-/** The unframed answer payload, or null to send nothing. */
-export type FrameReply = { reply: Buffer | null };
-/** Resolves only once the frame is durably handled; its reply is then written, in arrival order. */
-export type FrameHandler = (frame: InboundFrame, source: FrameSource) => Promise<FrameReply>;
 export type MllpServerOptions = MllpConfig;
-
-export type MllpCounters = {
-  connectionsOpened: number;
-  connectionsRefused: number;
-  /** Closed at accept: the peer's address is not in mllp.allow. */
-  connectionsDenied: number;
-  tlsHandshakeFailures: number;
-  framesReceived: number;
-  junkBytes: number;
-  junkRuns: number;
-  oversizeFrames: number;
-  frameTimeouts: number;
-  idleTimeouts: number;
-  handlerFailures: number;
-  repliesSent: number;
-};
+// The frame-handler types live in frame-handler.ts; re-exported for the composition root.
+export type { FrameHandler, FrameReply, FrameSource, InboundFrame, MllpCounters } from './frame-handler.ts';
 
 type Peer = { remoteAddress: string; remotePort: number; remote: string };
 
-export function createMllpServer(options: MllpServerOptions, handler: FrameHandler, log: Logger): MllpServer {
-  return new MllpServer(options, handler, log);
+export type MllpServerDeps = {
+  /** Shared with the HTTPS door; by default the server makes its own of `maxInFlightBytes`. */
+  budget?: ByteBudget;
+};
+
+export function createMllpServer(options: MllpServerOptions, handler: FrameHandler, log: Logger, deps: MllpServerDeps = {}): MllpServer {
+  return new MllpServer(options, handler, log, deps);
 }
 
 export class MllpServer {
-  readonly #counters: MllpCounters = {
-    connectionsOpened: 0,
-    connectionsRefused: 0,
-    connectionsDenied: 0,
-    tlsHandshakeFailures: 0,
-    framesReceived: 0,
-    junkBytes: 0,
-    junkRuns: 0,
-    oversizeFrames: 0,
-    frameTimeouts: 0,
-    idleTimeouts: 0,
-    handlerFailures: 0,
-    repliesSent: 0,
-  };
+  readonly #counters: MllpCounters = createMllpCounters();
   readonly #options: MllpServerOptions;
   readonly #handler: FrameHandler;
   readonly #log: Logger;
+  readonly #budget: ByteBudget;
   readonly #allowed: AddressMatcher;
   readonly #connections = new Set<MllpConnection>();
   #main: Server | null = null;
   #plain: Server | null = null;
   #tls: TlsGate | null = null;
   #nextConnectionId = 1;
+  /** Set by stopAccepting(): resolves once the listeners and every socket they accepted are closed. */
+  #listenersClosed: Promise<void> | null = null;
   #closing: Promise<void> | undefined;
 
-  constructor(options: MllpServerOptions, handler: FrameHandler, log: Logger) {
+  constructor(options: MllpServerOptions, handler: FrameHandler, log: Logger, deps: MllpServerDeps = {}) {
     this.#options = options;
     this.#handler = handler;
     this.#log = log;
+    this.#budget = deps.budget ?? createByteBudget(options.maxInFlightBytes);
     this.#allowed = createAddressMatcher(options.allow);
   }
 
@@ -99,6 +71,7 @@ export class MllpServer {
   /** Opens `port` (TLS when `tls` is set), then `plainPort`. Resolves with the address of `port`. */
   async listen(): Promise<AddressInfo> {
     const { host, port, plainPort, tls } = this.#options;
+    if (this.#listenersClosed !== null) throw new Error('MLLP server: listen() after stopAccepting() or close()');
     if (plainPort !== undefined && tls === undefined) {
       throw new Error('mllp.plainPort is set but mllp.tls is not: without TLS, mllp.port already speaks plain MLLP');
     }
@@ -131,6 +104,23 @@ export class MllpServer {
     return addressOf(this.#plain);
   }
 
+  /**
+   * Closes the listeners and ends connections still before or in their TLS handshake; from now on
+   * every new connection is refused. Open connections are served as before, until close().
+   * Resolves at once: shutdown stops both doors accepting first, then drains them together.
+   */
+  stopAccepting(): Promise<void> {
+    if (this.#listenersClosed === null) {
+      // net.Server.close() stops listening now; its callback waits for the accepted sockets, and
+      // also runs (with ERR_SERVER_NOT_RUNNING) when listen() never succeeded.
+      const listeners = [this.#main, this.#plain].flatMap((s) => (s === null ? [] : [s]));
+      this.#listenersClosed = Promise.all(listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+      this.#tls?.destroyPending();
+      this.#log.info({ connections: this.#connections.size }, 'MLLP stopped accepting connections');
+    }
+    return Promise.resolve();
+  }
+
   /** Stops accepting, lets received frames be answered, ends every socket; destroys stragglers. */
   close(): Promise<void> {
     this.#closing ??= this.#shutDown();
@@ -138,11 +128,9 @@ export class MllpServer {
   }
 
   async #shutDown(): Promise<void> {
-    // The callback also runs, with ERR_SERVER_NOT_RUNNING, when listen() never succeeded.
-    const serversClosed = [this.#main, this.#plain].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve())));
+    await this.stopAccepting();
     const connections = [...this.#connections];
     this.#log.info({ connections: connections.length, drainTimeoutMs: this.#options.drainTimeoutMs }, 'MLLP server closing');
-    this.#tls?.destroyPending();
     for (const connection of connections) connection.drain();
     const forceTimer = setTimeout(() => {
       this.#log.warn({ connections: this.#connections.size }, 'MLLP drain timeout; destroying remaining connections');
@@ -150,7 +138,7 @@ export class MllpServer {
     }, this.#options.drainTimeoutMs);
     try {
       await Promise.all(connections.map((connection) => connection.closed));
-      await Promise.all(serversClosed);
+      await this.#listenersClosed;
     } finally {
       clearTimeout(forceTimer);
     }
@@ -173,9 +161,10 @@ export class MllpServer {
       return;
     }
     const open = this.#connections.size + (this.#tls?.pending ?? 0);
-    if (this.#closing !== undefined || open >= this.#options.maxConnections) {
+    const stopped = this.#listenersClosed !== null;
+    if (stopped || open >= this.#options.maxConnections) {
       this.#counters.connectionsRefused++;
-      const why = this.#closing !== undefined ? 'shutting down' : 'maxConnections reached';
+      const why = stopped ? 'shutting down' : 'maxConnections reached';
       this.#log.warn({ remote: peer.remote, open, maxConnections: this.#options.maxConnections }, `MLLP connection refused: ${why}`);
       socket.destroy();
       return;
@@ -187,8 +176,8 @@ export class MllpServer {
   readonly #onSecure = (socket: Socket, subject: string | null): void => {
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
-    if (this.#closing !== undefined) {
-      socket.destroy(); // completed its handshake after shutdown began: nothing was received yet
+    if (this.#listenersClosed !== null) {
+      socket.destroy(); // completed its handshake after we stopped accepting: nothing was received yet
       return;
     }
     this.#open(socket, { remoteAddress, remotePort, remote: formatRemote(remoteAddress, remotePort) }, subject);
@@ -204,6 +193,7 @@ export class MllpServer {
       options: this.#options,
       handler: this.#handler,
       counters: this.#counters,
+      budget: this.#budget,
       log: this.#log.child(bindings),
     });
     this.#connections.add(connection);

@@ -14,6 +14,11 @@ import type { LoadedTls } from './tls.ts';
 // rejectUnauthorized, because rejectUnauthorized destroys the socket before any of our code runs,
 // and the refusal could then not be logged with the peer's address. A refused socket is destroyed
 // before a single byte of it is read.
+//
+// A socket is handed to TLS only once its first byte arrives (Node's TLSSocket takes bytes already
+// read from the socket it wraps). A peer that closes before sending anything is a port probe (the
+// health check, a load balancer), not a failed handshake: it is closed and logged at debug level,
+// never counted. Anything else that does not end in a verified handshake is a failure.
 
 export type TlsGateHooks = {
   /** The handshake completed; `subject` is set only for a verified client certificate. */
@@ -23,9 +28,9 @@ export type TlsGateHooks = {
 
 export type TlsGate = {
   admit(raw: Socket, remote: string): void;
-  /** Sockets whose handshake has not completed. */
+  /** Sockets whose handshake has not completed (including those that have sent nothing yet). */
   readonly pending: number;
-  /** Shutdown: ends sockets still in their handshake (they hold no frame yet). */
+  /** Shutdown: ends sockets still in their handshake (they hold no frame yet); none of them counts as failed. */
   destroyPending(): void;
 };
 
@@ -41,49 +46,82 @@ export function createTlsGate(tls: LoadedTls, handshakeTimeoutMs: number, hooks:
   });
   // Keyed by the peer's address and port: the tls.Server hands back its own TLSSocket, not ours.
   const pending = new Map<string, Socket>();
+  let stopping = false;
+
+  function fail(fields: Record<string, unknown>): void {
+    if (stopping) return;
+    hooks.onFailure();
+    log.warn(fields, 'MLLP TLS handshake failed');
+  }
 
   server.on('secureConnection', (socket: TLSSocket) => {
     pending.delete(peerKey(socket));
     const certificate = tls.requestCert ? socket.getPeerCertificate() : null;
     const subject = certificate === null ? null : formatCertSubject(certificate.subject);
     if (tls.requestCert && !socket.authorized) {
-      hooks.onFailure();
       const reason = subject === null ? 'no client certificate' : `client certificate refused (${String(socket.authorizationError)})`;
-      log.warn({ remote: formatRemote(socket.remoteAddress ?? 'unknown', socket.remotePort), reason, subject }, 'MLLP TLS handshake failed');
+      fail({ remote: formatRemote(socket.remoteAddress ?? 'unknown', socket.remotePort), reason, subject });
       socket.destroy();
       return;
     }
     hooks.onSecure(socket, subject);
   });
   server.on('tlsClientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: TLSSocket) => {
-    hooks.onFailure();
+    pending.delete(peerKey(socket));
     // OpenSSL's reason and Node's code only: never bytes the peer sent.
-    log.warn(
-      {
-        remote: socket.remoteAddress === undefined ? undefined : formatRemote(socket.remoteAddress, socket.remotePort),
-        code: err.code,
-        reason: err.reason ?? err.message.split('\n')[0],
-        authorizationError: socket.authorizationError?.toString(),
-      },
-      'MLLP TLS handshake failed',
-    );
+    fail({
+      remote: socket.remoteAddress === undefined ? undefined : formatRemote(socket.remoteAddress, socket.remotePort),
+      code: err.code,
+      reason: err.reason ?? err.message.split('\n')[0],
+      authorizationError: socket.authorizationError?.toString(),
+    });
+    // Node leaves the socket open after some of these (a handshake timeout): it would hold a
+    // connection slot for ever.
+    socket.destroy();
   });
+
+  /** Waits for the peer's first byte, then starts the handshake; a peer that leaves first was a probe. */
+  function awaitFirstByte(raw: Socket, remote: string): void {
+    let handedOff = false;
+    const silent = setTimeout(() => {
+      fail({ remote, reason: `nothing received within ${handshakeTimeoutMs} ms` });
+      raw.destroy();
+    }, handshakeTimeoutMs);
+    const onData = (first: Buffer): void => {
+      handedOff = true;
+      clearTimeout(silent);
+      raw.off('end', onEnd);
+      raw.pause();
+      raw.unshift(first);
+      server.emit('connection', raw);
+    };
+    // Half-open sockets are allowed; this one can never complete a handshake.
+    const onEnd = (): void => void raw.destroy();
+    raw.once('data', onData);
+    raw.once('end', onEnd);
+    raw.on('error', () => undefined); // a reset before the first byte is a probe too; after it, TLS reports
+    raw.once('close', () => {
+      clearTimeout(silent);
+      if (handedOff) return;
+      raw.off('data', onData);
+      log.debug({ remote }, 'MLLP TLS connection closed before sending a byte (a port probe)');
+    });
+  }
 
   return {
     admit(raw, remote) {
       const key = peerKey(raw);
       pending.set(key, raw);
       raw.once('close', () => {
-        if (pending.get(key) !== raw) return;
-        pending.delete(key);
-        log.debug({ remote }, 'MLLP TLS connection closed before its handshake completed');
+        if (pending.get(key) === raw) pending.delete(key);
       });
-      server.emit('connection', raw);
+      awaitFirstByte(raw, remote);
     },
     get pending() {
       return pending.size;
     },
     destroyPending() {
+      stopping = true;
       for (const raw of pending.values()) raw.destroy();
     },
   };

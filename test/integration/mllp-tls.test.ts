@@ -4,7 +4,7 @@ import { Client, Message, type InboundResponse } from 'node-hl7-client';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mllpSchema } from '../../src/config/schema.ts';
-import { createFakeHandler } from '../../src/mllp/server-test-support.ts';
+import { createFakeHandler } from '../support/mllp-test-bed.ts';
 import { createMllpServer } from '../../src/mllp/server.ts';
 import { startTestApp, type TestApp } from '../support/app-harness.ts';
 import { createTestDatabase } from '../support/mariadb.ts';

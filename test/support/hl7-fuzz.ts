@@ -114,12 +114,15 @@ export function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
   return chunks;
 }
 
-/** Complete frames in a stream, by the MLLP rule (0x0B … 0x1C 0x0D), counted independently of src/. */
+/**
+ * Complete frames in a stream, by the MLLP rule (0x0B … 0x1C 0x0D), counted independently of src/.
+ * A 0x0B always starts a frame: inside an unfinished one it abandons it (MLLP content has no 0x0B).
+ */
 export function countFrames(bytes: Buffer): number {
   let frames = 0;
   let inFrame = false;
   for (let i = 0; i < bytes.length; i++) {
-    if (!inFrame && bytes[i] === 0x0b) inFrame = true;
+    if (bytes[i] === 0x0b) inFrame = true;
     else if (inFrame && bytes[i] === 0x1c && bytes[i + 1] === 0x0d) {
       frames += 1;
       inFrame = false;

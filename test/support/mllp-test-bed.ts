@@ -1,9 +1,9 @@
-// Shared by the MLLP server tests: a fake handler, a raw node:net client, and servers that are
-// closed after each test. Not imported by service code.
+// Shared by the MLLP server tests (src/mllp/server*.test.ts, test/integration/mllp-tls.test.ts): a fake
+// handler, a raw node:net client, and servers that are closed after each test.
 import { connect, type Socket } from 'node:net';
 import pino from 'pino';
-import { createFrameReader, encodeFrame } from './frame.ts';
-import { createMllpServer, type FrameHandler, type FrameSource, type InboundFrame, type MllpServer, type MllpServerOptions } from './server.ts';
+import { createFrameReader, encodeFrame } from '../../src/mllp/frame.ts';
+import { createMllpServer, type FrameHandler, type FrameSource, type InboundFrame, type MllpServer, type MllpServerOptions } from '../../src/mllp/server.ts';
 
 export const testOptions: MllpServerOptions = {
   host: '127.0.0.1',
@@ -14,6 +14,7 @@ export const testOptions: MllpServerOptions = {
   frameTimeoutMs: 60_000,
   drainTimeoutMs: 5_000,
   maxInFlightPerConnection: 64,
+  maxInFlightBytes: 128 * 1024 * 1024,
 };
 
 type Gate = { started: Promise<void>; release(): void };
