@@ -75,7 +75,7 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
   // checkStart made sure the first segment is MSH; where it ends decides the segment separator.
   const cursor = openSegments(text, skipLineBreaks(text));
   nextSegment(cursor);
-  const msh = text.slice(cursor.start, cursor.stop);
+  const msh = detached(text.slice(cursor.start, cursor.stop));
   const result = readDelimiters(msh);
   if (!result.ok) {
     const issue: Issue = {
@@ -93,8 +93,18 @@ export function parseMessage(bytes: Buffer, options: ParseOptions): ParseResult 
   const d = result.delimiters;
   const scan = scanSegments(cursor, d.field);
   const header = readHeader(msh, d, result.encodingCharacters);
-  const patient = scan.pid === null ? null : readPatient(scan.pid, d);
+  const patient = scan.pid === null ? null : readPatient(detached(scan.pid), d);
   return { ok: true, message: new Parsed(header, charset, scan.ids, patient?.id ?? null, patient?.authority ?? null, text) };
+}
+
+/**
+ * A copy that does not keep `text` alive. V8 makes a substring of 13 characters or more a view into
+ * its parent string, so the header fields and the patient id, which live on in the stored row until
+ * its commit, would each pin the whole decoded message (measured: 20 messages of 4 MiB kept 92 MiB
+ * alive through their MSH-10 alone). The MSH and PID segments are copied once, before they are split.
+ */
+function detached(segment: string): string {
+  return Buffer.from(segment, 'utf16le').toString('utf16le');
 }
 
 /**
