@@ -10,7 +10,9 @@ import { createIngestCounters, type IngestCounters } from './ingest/counters.ts'
 import type { Ingest, IngestOptions } from './ingest/deps.ts';
 import { instrumentIngest, instrumentStore } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
-import { createMllpServer, type FrameHandler, type MllpServer } from './mllp/server.ts';
+import { createMllpServer, type MllpServer } from './mllp/server.ts';
+import type { FrameHandler } from './mllp/frame-handler.ts';
+import { createByteBudget } from './net/byte-budget.ts';
 import { RetentionJob } from './retention/job.ts';
 import { isRetentionEnabled } from './retention/policy.ts';
 import { createStore } from './store/create-store.ts';
@@ -63,8 +65,11 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       senders: compileSenderRules(config.senders),
       options: ingestOptionsFor(config),
     }), metrics);
-    mllp = createMllpServer(config.mllp, mllpHandler(ingest, log.child({ component: 'mllp' })), log.child({ component: 'mllp' }));
-    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness })) : null;
+    // One budget of message bytes in memory for both doors (mllp.maxInFlightBytes).
+    const budget = createByteBudget(config.mllp.maxInFlightBytes);
+    const mllpLog = log.child({ component: 'mllp' });
+    mllp = createMllpServer(config.mllp, mllpHandler(ingest, mllpLog), mllpLog, { budget });
+    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget })) : null;
     try {
       // Built first: wrong TLS files stop start-up before any port opens.
       await http?.prepare();
@@ -98,8 +103,12 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   /** Reverse order of start: HTTP finishes its requests, MLLP drains, then the store ends. Safe to call twice. */
   function close(): Promise<void> {
     closing ??= (async () => {
-      await http?.close();
-      await mllp?.close();
+      // Both doors stop accepting first, then drain side by side: MLLP no longer takes connections
+      // while HTTP finishes its requests (and the reverse).
+      const mllpStopped = mllp?.stopAccepting();
+      const httpClosed = http?.close();
+      await mllpStopped;
+      await Promise.all([httpClosed, mllp?.close()]);
       await retention?.stop();
       await store?.close();
       log.info({ ingest: { ...counters }, mllp: mllp ? { ...mllp.counters } : null }, 'hl7v2-listener stopped');

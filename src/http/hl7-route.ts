@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ingest } from '../ingest/deps.ts';
+import type { ByteBudget } from '../net/byte-budget.ts';
 import { peerCertSubject } from './auth.ts';
 import { formatHl7ContentType, hl7MediaTypes, parseHl7ContentType } from './content-type.ts';
 import { sendProblem } from './problem.ts';
@@ -9,7 +10,10 @@ import { problemJsonSchema, zodValidated } from './routes/route-schema.ts';
 // MLLP. The status follows the cause (decisions.md, src/hl7/errors.ts); every answer ingest
 // produced carries the ACK, whatever MSH-15 says. 413 and 415 are problem JSON: no ingest ran.
 
-export type Hl7RouteDeps = { ingest: Ingest; maxMessageBytes: number };
+export type Hl7RouteDeps = { ingest: Ingest; maxMessageBytes: number; budget: ByteBudget };
+
+/** The budget's release for the body of this request (set before the body is read). */
+const held = new WeakMap<FastifyRequest, () => void>();
 
 /** How long a sender should wait before retransmitting when the store is down (503). */
 export const retryAfterSeconds = 30;
@@ -26,6 +30,16 @@ export const hl7Routes: FastifyPluginAsync<Hl7RouteDeps> = async (app, deps) => 
       config: { auth: 'ingest' },
       bodyLimit: deps.maxMessageBytes,
       onRequest: refuseOtherContentTypes,
+      // The body is counted in the bytes held by both doors before it is read; a request waits while
+      // the budget is full (as MLLP connections stop reading), and gives its share back when answered.
+      preParsing: async (request, _reply, payload) => {
+        const declared = Number(request.headers['content-length']);
+        const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, deps.maxMessageBytes) : deps.maxMessageBytes;
+        held.set(request, await deps.budget.acquire(bytes, abortSignalOf(request)));
+        return payload;
+      },
+      onResponse: async (request) => held.get(request)?.(),
+      onRequestAbort: async (request) => held.get(request)?.(),
       ...zodValidated,
       schema: documentation(deps.maxMessageBytes),
     },
@@ -56,6 +70,15 @@ export const hl7Routes: FastifyPluginAsync<Hl7RouteDeps> = async (app, deps) => 
     },
   );
 };
+
+/** Aborted when the client goes away before its answer: a request waiting for budget stops waiting. */
+function abortSignalOf(request: FastifyRequest): AbortSignal {
+  const controller = new AbortController();
+  request.raw.once('close', () => {
+    if (!request.raw.complete) controller.abort(new Error('client went away'));
+  });
+  return controller.signal;
+}
 
 /** 415 before the body is read (and after the key was checked: the global hook runs first). */
 async function refuseOtherContentTypes(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HttpsConfig } from '../config/schema.ts';
 import type { Ingest } from '../ingest/deps.ts';
+import type { ByteBudget } from '../net/byte-budget.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthenticator, installAuth, rateLimitKeyOf } from './auth.ts';
@@ -27,6 +28,8 @@ export type HttpDeps = {
   log: Logger;
   metrics: Metrics;
   readiness: () => Promise<Readiness>;
+  /** Message bytes in memory, shared with the MLLP door; POST /hl7 bodies take from it. */
+  budget: ByteBudget;
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -79,7 +82,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   installAuth(app, auth, log);
   await registerOpenApi(app, deps);
-  await app.register(hl7Routes, { ingest: deps.ingest, maxMessageBytes: config.maxMessageBytes });
+  await app.register(hl7Routes, { ingest: deps.ingest, maxMessageBytes: config.maxMessageBytes, budget: deps.budget });
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });

@@ -19,6 +19,8 @@ export type TestApp = {
   /** The HTTP(S) door's port, when the test enabled it (`https: { enabled: true, tls: ... }`). */
   httpsPort: number | null;
   logs: string[];
+  /** Resolves once a log line matching `pattern` has been written (at once if one was). */
+  waitForLog(pattern: RegExp): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -34,7 +36,17 @@ export async function startTestApp(db: DbConfig | 'sqlite', overrides: DeepParti
     log: { level: 'debug' },
   });
   const logs: string[] = [];
-  const log = createLogger(config.log, { write: (line: string) => void logs.push(line) });
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const write = (line: string): void => {
+    logs.push(line);
+    for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  const waitForLog = (pattern: RegExp): Promise<void> =>
+    logs.some((line) => pattern.test(line)) ? Promise.resolve() : new Promise((resolve) => waiters.push({ pattern, resolve }));
+  const log = createLogger(config.log, { write });
   const app = createApp(config, log);
   const bound = await app.start().catch((err: unknown) => {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -48,6 +60,7 @@ export async function startTestApp(db: DbConfig | 'sqlite', overrides: DeepParti
     port,
     httpsPort: bound.https?.port ?? null,
     logs,
+    waitForLog,
     async close() {
       await app.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
