@@ -1,7 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import type { DbConfig } from '../config/schema.ts';
-import type { MariaDbPool } from './mariadb-pool.ts';
 
 // The session state the store relies on, set on every new connection whatever the server's defaults
 // (my.cnf, or an init_connect a DBA set for application users), and checked once at start-up.
@@ -38,12 +37,6 @@ export const sessionStateSql =
   "('autocommit', 'tx_isolation', 'transaction_isolation', 'innodb_flush_log_at_trx_commit', 'log_bin', 'binlog_format')";
 
 const variableRows = z.array(z.object({ Variable_name: z.string(), Value: z.string() }));
-
-/** The state of a pooled connection, as the store's statements will find it. */
-export async function readSessionState(pool: MariaDbPool, timeout: number): Promise<SessionState> {
-  const [rows] = await pool.withConnection((conn) => conn.query<RowDataPacket[]>({ sql: sessionStateSql, timeout }));
-  return readSessionStateRows(rows);
-}
 
 export function readSessionStateRows(rows: RowDataPacket[]): SessionState {
   const values = new Map(variableRows.parse(rows).map((row) => [row.Variable_name.toLowerCase(), row.Value]));

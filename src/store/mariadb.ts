@@ -6,7 +6,7 @@ import { describeCause, errorCode, sanitized } from './mariadb-errors.ts';
 import type { InsertTraits } from './mariadb-insert.ts';
 import { createMariaDbPool, type MariaDbPool } from './mariadb-pool.ts';
 import { migrateMariaDb } from './mariadb-migrate.ts';
-import { judgeSessionState, readSessionState, SessionStateError } from './mariadb-session.ts';
+import { judgeSessionState, readSessionStateRows, SessionStateError, sessionStateSql } from './mariadb-session.ts';
 import { readInsertTraits } from './mariadb-traits.ts';
 import { countMessagesSql, deleteByIdsSql, expiredIds, selectExpiredSql, selectMessagesSql } from './message-query.ts';
 import { countRowSchema, rowBytes, rowToMessage, rowToSummary, selectByIdSql, type SqlValue } from './message-sql.ts';
@@ -58,7 +58,9 @@ export type MariaDbStoreOptions = StoreOptions & {
 
 /** Refuses a session that could ACK what it may lose; logs what weakens durability. */
 async function checkSession(pool: MariaDbPool, config: DbConfig, log: StoreLog): Promise<void> {
-  const verdict = judgeSessionState(await readSessionState(pool, config.queryTimeoutMs));
+  // The state of a pooled connection, as the store's statements will find it.
+  const [rows] = await pool.withConnection((conn) => conn.query<RowDataPacket[]>({ sql: sessionStateSql, timeout: config.queryTimeoutMs }));
+  const verdict = judgeSessionState(readSessionStateRows(rows));
   for (const warning of verdict.warnings) log.warn({ db: pool.where }, warning);
   if (verdict.problems.length > 0) throw new SessionStateError(`MariaDB at ${pool.where}: ${verdict.problems.join('; ')}`);
 }
