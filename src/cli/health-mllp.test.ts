@@ -80,6 +80,9 @@ describe('health of an MLLP-only deployment on a TLS port (mllp.tls set)', () =>
   it('passes against the real TLS listener, even one that requires a client certificate', async () => {
     const config = { ...t.config, mllp: { ...t.config.mllp, host: '0.0.0.0', port: t.port } };
     expect(await health(config)).toEqual({ code: 0, out: ['mllp: ok', 'store: ok'], err: [] });
+    // A probe is not a failed handshake: an alert on that counter must not fire every 30 s.
+    await t.app.mllp?.stopAccepting(); // waits until the probe's socket is closed on the server too
+    expect(t.app.mllp?.counters.tlsHandshakeFailures).toBe(0);
   });
 
   it('opens a TCP connection and closes it without sending a byte (no handshake to fail)', async () => {
