@@ -109,7 +109,9 @@ export async function startOurService(db: DbConfig, options: SpawnOptions = {}):
   const config = {
     mllp: { host: '127.0.0.1', port: 0, maxInFlightPerConnection: options.maxInFlightPerConnection },
     https: { enabled: false },
-    db,
+    // Only where the database is: every other db key keeps its default, so an older build (bench/ab.ts)
+    // that does not know a newer key still starts.
+    db: connectionOf(db),
     // info logs one line per connection (open/close) and per refused message, none per accepted one.
     log: { level: 'info' },
   };
@@ -120,6 +122,12 @@ export async function startOurService(db: DbConfig, options: SpawnOptions = {}):
     throw err;
   });
   return { ...server, stop: () => server.stop().finally(() => rmSync(configDir, { recursive: true, force: true })) };
+}
+
+function connectionOf(db: DbConfig): Partial<DbConfig> {
+  if (db.driver === 'sqlite') return { driver: 'sqlite', file: db.file };
+  const { driver, host, port, user, password, database } = db;
+  return { driver, host, port, user, password, database };
 }
 
 export function startReference(name: 'medplum' | 'floor', options: SpawnOptions = {}): Promise<ServerProcess> {
