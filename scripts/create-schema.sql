@@ -62,6 +62,13 @@ ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS tls_client_subject VARCHAR(512)
 -- once (a no-op afterwards); on a large table, run it by hand before upgrading (docs/operations.md).
 ALTER TABLE hl7_message MODIFY ack MEDIUMBLOB NULL;
 ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS patient_authority VARCHAR(227) NULL AFTER patient_id;
+-- Processing state (docs/processing.md); NULL for refused rows and rows stored before processing.
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processing_state ENUM('received', 'processing', 'processed', 'failed', 'skipped') NULL;
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processing_attempts SMALLINT UNSIGNED NULL;
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processing_error VARCHAR(1000) NULL;
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS next_attempt_at DATETIME(3) NULL;
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processed_at DATETIME(3) NULL;
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS ordering_key VARCHAR(255) NULL;
 
 -- What operators search by.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
@@ -75,6 +82,8 @@ DROP INDEX IF EXISTS ix_hl7_message_received_at ON hl7_message;
 -- Retention per status, oldest first, and the list filtered by status; replaces the one on status.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_status_received_at ON hl7_message (status, received_at);
 DROP INDEX IF EXISTS ix_hl7_message_status ON hl7_message;
+-- Backlog by state, and the oldest waiting event.
+CREATE INDEX IF NOT EXISTS ix_hl7_message_processing_state_id ON hl7_message (processing_state, id);
 
 -- The migrations this file stands for: version, file name, sha256 of the file (sha256sum), when.
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -85,5 +94,6 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
   (1, '0001-initial', '387aef53d696b7d3e4aaf53e870cacaae042f35a420f5923848b3e0576939917', UTC_TIMESTAMP(3)),
-  (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3))
+  (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3)),
+  (3, '0003-processing', '70f124e656efae158c3cdf5a2badbe710910b599758cb88dc2bb5ae775d20d2f', UTC_TIMESTAMP(3))
 ON DUPLICATE KEY UPDATE version = version;

@@ -64,12 +64,25 @@ function findKey(keys: readonly KeyEntry[], key: string): KeyEntry | null {
   return found;
 }
 
+/** Roles that hold others: `operate` implies `read`; `read` implies `fhir`. */
+const implied: Record<ApiRole, readonly ApiRole[]> = {
+  ingest: [],
+  read: ['fhir'],
+  operate: ['read', 'fhir'],
+  fhir: [],
+};
+
+/** Whether holding `held` lets its holder use a route that needs `needed`. */
+export function grants(held: ApiRole, needed: ApiRole): boolean {
+  return held === needed || implied[held].includes(needed);
+}
+
 /** Whether an identity may use a route that needs `role`. */
 export function decide(identity: Identity, role: ApiRole): AuthDecision {
   switch (identity.kind) {
     case 'known': {
       const { principal } = identity;
-      if (principal.roles.includes(role)) return { ok: true, principal };
+      if (principal.roles.some((held) => grants(held, role))) return { ok: true, principal };
       const who = principal.via === 'key' ? `the API key ${principal.name}` : 'this client certificate';
       return { ok: false, status: 403, title: 'Forbidden', detail: `${who} does not have the ${role} role`, keyName: principal.name };
     }

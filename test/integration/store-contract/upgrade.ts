@@ -1,3 +1,4 @@
+import { defaultMigrationsDir, loadMigrations } from '../../../src/store/migrations.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
@@ -44,10 +45,8 @@ async function expectUpgraded(store: Store): Promise<void> {
   await expect(store.getMessage(result.id)).resolves.toEqual({ id: result.id, ...row });
 }
 
-const recorded = [
-  [1, '0001-initial'],
-  [2, '0002-patient-authority'],
-];
+/** Every migration of this release, as schema_migrations records them. */
+const recorded = loadMigrations(defaultMigrationsDir, 'mariadb').map((m) => [m.version, m.name]);
 
 export function upgradeSqlite(dir: () => string): void {
   it.each(releases)('brings a SQLite file of $release up to date, once, keeping its rows', async ({ release, sqlite }) => {

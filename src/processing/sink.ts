@@ -1,0 +1,46 @@
+import type { SinkName } from '../config/schema.ts';
+
+// The contract between the processing engine and what it feeds. A sink is small: it gets a batch of
+// events that share nothing but the route, and answers one result per event, in the same order.
+// Delivery is at-least-once (a takeover after a crash may deliver an event again), so every sink must
+// be idempotent: the FHIR sink writes by deterministic ids, the AMQP sink stamps the stored message id.
+
+/** One stored event as a sink sees it: header fields as stored, and the exact bytes received. */
+export type SinkEvent = {
+  /** hl7_message.id: the event's identity and its receive order within the store. */
+  id: number;
+  receivedAt: Date;
+  controlId: string | null;
+  messageType: string | null;
+  triggerEvent: string | null;
+  version: string | null;
+  sendingApplication: string | null;
+  sendingFacility: string | null;
+  /** The ordering key (patient key, sender key, …) the event was processed under. */
+  orderingKey: string;
+  /** Charset the raw bytes are in (MSH-18 as resolved at ingest); null means UTF-8. */
+  charset: string | null;
+  raw: Buffer;
+  /** What earlier sinks of the same route produced for this event (the FHIR sink's bundle for AMQP). */
+  upstream: ReadonlyMap<SinkName, SinkOutput>;
+};
+
+/** A body an earlier sink produced for later ones, e.g. the FHIR transaction bundle. */
+export type SinkOutput = { contentType: string; body: Buffer };
+
+export type SinkResult =
+  | { ok: true; output?: SinkOutput }
+  /**
+   * `permanent`: trying again cannot help (a mapping that cannot apply): the event fails at once.
+   * Otherwise it is retried with backoff. `error` is shown to operators: no message content, no PHI.
+   */
+  | { ok: false; permanent: boolean; error: string };
+
+export type Sink = {
+  readonly name: SinkName;
+  /** One result per event, same order. Throwing counts as a transient failure of every event. */
+  deliver(events: readonly SinkEvent[]): Promise<SinkResult[]>;
+  /** Ready to take events (e.g. broker connected); a sink without a check is always ready. */
+  ready?(): boolean;
+  close?(): Promise<void>;
+};
