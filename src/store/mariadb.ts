@@ -162,5 +162,6 @@ function buildStore(pool: MariaDbPool, config: DbConfig, traits: InsertTraits, c
     },
     // Rows already handed in still commit (or fail within their deadline) before the pool ends.
     close: () => (closing ??= committer.close().then(() => pool.end())),
+    handle: { engine: 'mariadb', config, pool },
   };
 }

@@ -121,5 +121,6 @@ export function createSqliteStore(config: DbConfig, options: StoreOptions = {}):
       }),
     // Rows already handed in commit before the file closes.
     close: () => (closing ??= committer.close().then(() => guarded(() => void (db.open && db.close())))),
+    handle: { engine: 'sqlite', config, db },
   };
 }

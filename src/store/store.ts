@@ -1,4 +1,7 @@
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { DbConfig } from '../config/schema.ts';
+import type { MariaDbPool } from './mariadb-pool.ts';
 
 // One interface, two engines (mariadb.ts, sqlite.ts). The row shape is declared once, here.
 
@@ -108,7 +111,16 @@ export type Store = {
   listMessages(filter?: MessageFilter): Promise<MessageSummary[]>;
   countMessages(filter?: MessageFilter): Promise<number>;
   close(): Promise<void>;
+  /**
+   * The engine underneath, for the other workloads that live in the same database (processing
+   * claims, FHIR resources). SQLite: the one handle (one writer per file). Absent on test doubles.
+   */
+  readonly handle?: StoreHandle;
 };
+
+export type StoreHandle =
+  | { engine: 'mariadb'; config: DbConfig; pool: MariaDbPool }
+  | { engine: 'sqlite'; config: DbConfig; db: Database.Database };
 
 /**
  * What the store logs through (a pino logger fits): start-up notes and warnings about the database,
