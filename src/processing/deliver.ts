@@ -5,10 +5,11 @@ import { matchRoute } from './routes.ts';
 import type { Sink, SinkOutput, SinkResult } from './sink.ts';
 import type { ClaimedEvent, Outcome } from './claim-steps.ts';
 
-// One claim through its routes and sinks: the outcome of every event. In ordered modes a lane stops
-// at its first failure: the lane's later events of this claim are released (they wait again, behind
-// the failed one). Effects a sink already applied to them are applied again later, in order: sinks
-// are idempotent (sink.ts).
+// One claim through its routes and sinks: the outcome of every event. In ordered modes a sink call
+// holds at most one event per lane (round n holds every lane's n-th event), so an event takes effect
+// only after the one before it in its lane succeeded at every sink; at a failure the lane stops and
+// its later events of this claim are released (they wait again, behind the failed one). A claim of
+// many lanes still makes large sink calls; `sequential` (one lane) makes one call per event.
 
 export type DeliverContext = {
   routes: readonly ProcessingRoute[];
@@ -24,28 +25,14 @@ export type DeliverContext = {
 
 type Routed = { event: ClaimedEvent; route: ProcessingRoute; upstream: Map<SinkName, SinkOutput> };
 
-/** Runs of consecutive events of one lane that take the same route; wave n holds every lane's n-th run. */
-function wavesOf(routed: readonly (Routed | null)[], events: readonly ClaimedEvent[], ordered: boolean): Routed[][] {
-  if (!ordered) return [routed.filter((r): r is Routed => r !== null)];
-  const waves: Routed[][] = [];
-  let lane: string | null = null;
-  let wave = -1;
-  let route: ProcessingRoute | null = null;
-  events.forEach((event, i) => {
-    const r = routed[i];
-    if (event.orderingKey !== lane) {
-      lane = event.orderingKey;
-      wave = -1;
-      route = null;
-    }
-    if (r === null || r === undefined) return;
-    if (r.route !== route) {
-      wave += 1;
-      route = r.route;
-    }
-    (waves[wave] ??= []).push(r);
-  });
-  return waves;
+/** Ordered: round n holds the n-th event of every lane. Parallel: one round with every event. */
+function roundsOf(events: readonly ClaimedEvent[], ordered: boolean): ClaimedEvent[][] {
+  if (!ordered) return [[...events]];
+  const lanes = new Map<string, ClaimedEvent[]>();
+  for (const event of events) lanes.set(event.orderingKey, [...(lanes.get(event.orderingKey) ?? []), event]);
+  const rounds: ClaimedEvent[][] = [];
+  for (const laneEvents of lanes.values()) laneEvents.forEach((event, n) => (rounds[n] ??= []).push(event));
+  return rounds;
 }
 
 async function callSink(sink: Sink | undefined, name: SinkName, batch: readonly Routed[]): Promise<SinkResult[]> {
@@ -68,55 +55,54 @@ function failure(ctx: DeliverContext, event: ClaimedEvent, sink: SinkName, resul
   return { kind: 'retry', error: `${sink}: ${result.error}`, attempts, delayMs: retryDelayMs(ctx.retry, attempts, ctx.random()) };
 }
 
+/** Runs one route's sinks in order over `group`; returns the events every sink took. */
+async function runRoute(ctx: DeliverContext, route: ProcessingRoute, group: Routed[], failed: (r: Routed, sink: SinkName, result: { permanent: boolean; error: string }) => void): Promise<Routed[]> {
+  let alive = group;
+  for (const name of route.sinks) {
+    if (alive.length === 0 || ctx.lost()) return [];
+    const started = performance.now();
+    const results = await callSink(ctx.sinks.get(name), name, alive);
+    const counts = { ok: 0, transient: 0, permanent: 0 };
+    const next: Routed[] = [];
+    alive.forEach((r, i) => {
+      const result = results[i] ?? { ok: false, permanent: false, error: 'no result' };
+      if (result.ok) {
+        counts.ok += 1;
+        if (result.output) r.upstream.set(name, result.output);
+        next.push(r);
+      } else {
+        counts[result.permanent ? 'permanent' : 'transient'] += 1;
+        failed(r, name, result);
+      }
+    });
+    ctx.observer.delivered(name, counts, (performance.now() - started) / 1000);
+    alive = next;
+  }
+  return ctx.lost() ? [] : alive;
+}
+
 export async function deliverClaim(ctx: DeliverContext, events: readonly ClaimedEvent[]): Promise<Map<number, Outcome>> {
   const outcomes = new Map<number, Outcome>();
-  /** Lane → id of its first failed event in this claim. */
-  const cutAt = new Map<string, number>();
-  const isCut = (e: ClaimedEvent): boolean => ctx.ordered && (cutAt.get(e.orderingKey) ?? Infinity) < e.id;
-  const routed = events.map((event): Routed | null => {
-    const match = matchRoute(ctx.routes, event);
-    if (match.route !== null) return { event, route: match.route, upstream: new Map() };
-    outcomes.set(event.id, { kind: 'skipped', reason: match.reason });
-    return null;
-  });
-  for (const wave of wavesOf(routed, events, ctx.ordered)) {
+  /** Lanes stopped by a failure in this claim. */
+  const stopped = new Set<string>();
+  for (const round of roundsOf(events, ctx.ordered)) {
+    if (ctx.lost()) break;
     const byRoute = new Map<ProcessingRoute, Routed[]>();
-    for (const r of wave) byRoute.set(r.route, [...(byRoute.get(r.route) ?? []), r]);
+    for (const event of round) {
+      if (ctx.ordered && stopped.has(event.orderingKey)) continue;
+      const match = matchRoute(ctx.routes, event);
+      if (match.route === null) outcomes.set(event.id, { kind: 'skipped', reason: match.reason });
+      else byRoute.set(match.route, [...(byRoute.get(match.route) ?? []), { event, route: match.route, upstream: new Map() }]);
+    }
     for (const [route, group] of byRoute) {
-      let alive = group;
-      for (const name of route.sinks) {
-        alive = alive.filter((r) => !isCut(r.event));
-        if (alive.length === 0 || ctx.lost()) break;
-        const started = performance.now();
-        const results = await callSink(ctx.sinks.get(name), name, alive);
-        const counts = { ok: 0, transient: 0, permanent: 0 };
-        const next: Routed[] = [];
-        alive.forEach((r, i) => {
-          const result = results[i] ?? { ok: false, permanent: false, error: 'no result' };
-          if (result.ok) {
-            counts.ok += 1;
-            if (result.output) r.upstream.set(name, result.output);
-            next.push(r);
-            return;
-          }
-          counts[result.permanent ? 'permanent' : 'transient'] += 1;
-          outcomes.set(r.event.id, failure(ctx, r.event, name, result));
-          const lane = r.event.orderingKey;
-          cutAt.set(lane, Math.min(cutAt.get(lane) ?? Infinity, r.event.id));
-        });
-        ctx.observer.delivered(name, counts, (performance.now() - started) / 1000);
-        alive = next;
-      }
-      if (ctx.lost()) break;
-      for (const r of alive) if (!isCut(r.event)) outcomes.set(r.event.id, { kind: 'processed' });
+      const done = await runRoute(ctx, route, group, (r, sink, result) => {
+        outcomes.set(r.event.id, failure(ctx, r.event, sink, result));
+        stopped.add(r.event.orderingKey);
+      });
+      for (const r of done) outcomes.set(r.event.id, { kind: 'processed' });
     }
   }
   // Whatever follows a failure in its lane, or was never reached, waits again as it was.
-  for (const event of events) {
-    const outcome = outcomes.get(event.id);
-    if (outcome === undefined || (outcome.kind === 'skipped' && isCut(event)) || (outcome.kind === 'processed' && isCut(event))) {
-      outcomes.set(event.id, { kind: 'released' });
-    }
-  }
+  for (const event of events) if (!outcomes.has(event.id)) outcomes.set(event.id, { kind: 'released' });
   return outcomes;
 }
