@@ -57,6 +57,8 @@ function nextRow(): NewMessage {
     ack: Buffer.alloc(120, 0x41),
     status: 'received',
     error: null,
+    processingState: null,
+    orderingKey: null,
   };
 }
 

@@ -69,6 +69,8 @@ ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processing_error VARCHAR(1000) 
 ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS next_attempt_at DATETIME(3) NULL;
 ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processed_at DATETIME(3) NULL;
 ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS ordering_key VARCHAR(255) NULL;
+-- The claim's fencing token while `processing` (next_attempt_at then holds the lease's end).
+ALTER TABLE hl7_message ADD COLUMN IF NOT EXISTS processing_owner VARCHAR(64) NULL;
 
 -- What operators search by.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_sender_control_id
@@ -84,6 +86,20 @@ CREATE INDEX IF NOT EXISTS ix_hl7_message_status_received_at ON hl7_message (sta
 DROP INDEX IF EXISTS ix_hl7_message_status ON hl7_message;
 -- Backlog by state, and the oldest waiting event.
 CREATE INDEX IF NOT EXISTS ix_hl7_message_processing_state_id ON hl7_message (processing_state, id);
+-- A lane's waiting events in id order, its head, its failed events (processing claims).
+CREATE INDEX IF NOT EXISTS ix_hl7_message_processing_lane ON hl7_message (processing_state, ordering_key, id);
+
+-- Processing: one row per lane being worked on, for locking only (state lives in hl7_message).
+CREATE TABLE IF NOT EXISTS processing_lane (
+  lane_key VARCHAR(255) NOT NULL PRIMARY KEY,
+  owner VARCHAR(64) NULL,
+  lease_until DATETIME(3) NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Settings the stored data depends on: `ordering` (the mode the waiting events are keyed for).
+CREATE TABLE IF NOT EXISTS processing_setting (
+  name VARCHAR(64) NOT NULL PRIMARY KEY,
+  value VARCHAR(255) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- The migrations this file stands for: version, file name, sha256 of the file (sha256sum), when.
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -95,5 +111,5 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
   (1, '0001-initial', '387aef53d696b7d3e4aaf53e870cacaae042f35a420f5923848b3e0576939917', UTC_TIMESTAMP(3)),
   (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3)),
-  (3, '0003-processing', '70f124e656efae158c3cdf5a2badbe710910b599758cb88dc2bb5ae775d20d2f', UTC_TIMESTAMP(3))
+  (3, '0003-processing', '7ba290332389e847e0637e58656e0a6087cb2c6222775dc06407939889542896', UTC_TIMESTAMP(3))
 ON DUPLICATE KEY UPDATE version = version;

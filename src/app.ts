@@ -13,6 +13,10 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMllpServer, type MllpServer } from './mllp/server.ts';
 import type { FrameHandler } from './mllp/frame-handler.ts';
 import { createByteBudget } from './net/byte-budget.ts';
+import { createStepRunner } from './processing/claim-store.ts';
+import { ProcessingEngine } from './processing/engine.ts';
+import { orderingKeyFor } from './processing/ordering-key.ts';
+import { buildSinks, type SinkFactories } from './processing/sinks/index.ts';
 import { RetentionJob } from './retention/job.ts';
 import { isRetentionEnabled } from './retention/policy.ts';
 import { createStore } from './store/create-store.ts';
@@ -35,17 +39,25 @@ export type App = {
   readonly metrics: Metrics;
   /** The retention job; null when nothing can expire (retention.days and rejectedDays unset). */
   readonly retention: RetentionJob | null;
+  /** The processing engine; null when processing.enabled is false (or before start). */
+  readonly processing: ProcessingEngine | null;
   /** Store reachable and every enabled door listening (GET /health/ready). */
   readiness(): Promise<Readiness>;
 };
 
-export type AppOverrides = { clock?: () => Date; store?: Store };
+export type AppOverrides = {
+  clock?: () => Date;
+  store?: Store;
+  /** Sinks by name (amqp, fhir, or a test's recording sink); log and noop are built in. */
+  sinkFactories?: SinkFactories;
+};
 
 export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
   let store: Store | null = null;
   let mllp: MllpServer | null = null;
   let http: HttpServer | null = null;
   let retention: RetentionJob | null = null;
+  let processing: ProcessingEngine | null = null;
   let closing: Promise<void> | null = null;
   const counters = createIngestCounters();
   const metrics = createMetrics({ acceptedTypes: config.hl7.acceptedTypes });
@@ -64,6 +76,8 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       newControlId: createControlIdGenerator(),
       senders: compileSenderRules(config.senders),
       options: ingestOptionsFor(config),
+      orderingKey: (row) => orderingKeyFor(config.processing.ordering, row),
+      onAccepted: () => processing?.wake(),
     }), metrics);
     // One budget of message bytes in memory for both doors (mllp.maxInFlightBytes).
     const budget = createByteBudget(config.mllp.maxInFlightBytes);
@@ -71,13 +85,16 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     mllp = createMllpServer(config.mllp, mllpHandler(ingest, mllpLog), mllpLog, { budget });
     http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget })) : null;
     try {
-      // Built first: wrong TLS files stop start-up before any port opens.
+      // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.
       await http?.prepare();
+      processing = await createProcessing(config, store, log, overrides.sinkFactories ?? {});
       await mllp.listen();
       await http?.listen();
+      await processing?.start();
     } catch (err) {
       await http?.close();
       await mllp.close();
+      await processing?.close();
       await store.close();
       throw err;
     }
@@ -110,6 +127,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       await mllpStopped;
       await Promise.all([httpClosed, mllp?.close()]);
       await retention?.stop();
+      await processing?.close();
       await store?.close();
       log.info({ ingest: { ...counters }, mllp: mllp ? { ...mllp.counters } : null }, 'hl7v2-listener stopped');
     })();
@@ -131,6 +149,9 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     },
     get retention() {
       return retention;
+    },
+    get processing() {
+      return processing;
     },
     counters,
     metrics,
@@ -155,6 +176,24 @@ export function ingestOptionsFor(config: Config): IngestOptions {
 function httpDeps(config: Config, parts: Omit<HttpDeps, 'config'>): HttpDeps {
   const maxMessageBytes = config.https.maxMessageBytes ?? config.mllp.maxMessageBytes;
   return { ...parts, config: { ...config.https, maxMessageBytes }, log: parts.log.child({ component: 'https' }) };
+}
+
+/** Built after the store (its sinks may need it), started once the doors listen. */
+async function createProcessing(config: Config, store: Store, log: Logger, factories: SinkFactories): Promise<ProcessingEngine | null> {
+  if (!config.processing.enabled) return null;
+  const processingLog = log.child({ component: 'processing' });
+  if (store.handle === undefined) {
+    processingLog.warn('the store has no database handle (a test double): processing is off');
+    return null;
+  }
+  const sinks = await buildSinks({ config, log: processingLog, store }, factories);
+  return new ProcessingEngine({
+    config: config.processing,
+    runner: createStepRunner(store.handle, config.processing.concurrency + 2),
+    sinks,
+    log: processingLog,
+    drainTimeoutMs: config.mllp.drainTimeoutMs,
+  });
 }
 
 /** Started once the doors listen; runs only when something can expire (policy.ts). */

@@ -4,7 +4,7 @@ import type { NewMessage } from '../store/store.ts';
 import { answer } from './answer.ts';
 import type { IngestDeps } from './deps.ts';
 import type { IngestResult } from './outcome.ts';
-import { conflictKey, dedupKey } from './row.ts';
+import { conflictKey, dedupKey, waitingRow } from './row.ts';
 import { conflictIssue, storeUnavailable } from './store-accepted.ts';
 import { refusalText } from './store-refused.ts';
 import type { Verdict } from './verdict.ts';
@@ -51,7 +51,7 @@ export function planBatch(deps: IngestDeps, messages: Prepared[]): Plan[] {
 
 export function acceptance(deps: IngestDeps, prepared: Prepared, key: string): RowPlan {
   const { code, ack } = fullAnswer(deps, prepared.verdict, 'accept', []);
-  return { kind: 'accept', prepared, row: { ...prepared.base, dedupKey: key, ackCode: code, ack }, code, ack };
+  return { kind: 'accept', prepared, row: waitingRow({ ...prepared.base, dedupKey: key, ackCode: code, ack }, deps.orderingKey), code, ack };
 }
 
 export function refusal(deps: IngestDeps, prepared: Prepared, issues: Issue[]): RowPlan {

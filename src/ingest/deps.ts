@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AckMode } from '../hl7/ack.ts';
-import type { Store } from '../store/store.ts';
+import type { NewMessage, Store } from '../store/store.ts';
 import type { IngestCounters } from './counters.ts';
 import type { SenderRules } from './identity.ts';
 import type { IngestOutcome } from './outcome.ts';
@@ -27,6 +27,8 @@ export type IngestDeps = {
   senders?: SenderRules;
   /** Called after a message was committed as accepted (the processing engine's wake-up). */
   onAccepted?: () => void;
+  /** The processing lane of an accepted row (src/processing/ordering-key.ts); absent: NULL, re-keyed at the engine's start. */
+  orderingKey?: (row: NewMessage) => string;
 };
 
 export type Ingest = (input: IngestInput, source: IngestSource) => Promise<IngestOutcome>;

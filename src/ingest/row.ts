@@ -30,6 +30,8 @@ export function rowBase(bytes: Buffer, verdict: Verdict, source: IngestSource, r
     ack: null,
     status: 'received',
     error: null,
+    processingState: null,
+    orderingKey: null,
   };
 }
 
@@ -49,4 +51,9 @@ export function sha256(data: Buffer | string): string {
 
 export function orNull(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
+}
+
+/** An accepted row waits to be processed, in its lane. Refused rows and duplicates never do. */
+export function waitingRow(row: NewMessage, orderingKey: ((row: NewMessage) => string) | undefined): NewMessage {
+  return { ...row, processingState: 'received', orderingKey: orderingKey?.(row) ?? null };
 }

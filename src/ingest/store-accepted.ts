@@ -4,7 +4,7 @@ import { answer } from './answer.ts';
 import type { IngestDeps } from './deps.ts';
 import { loggedControlId, storeErrorSummary } from './log.ts';
 import { outcomeOf, type IngestOutcome } from './outcome.ts';
-import { conflictKey, dedupKey } from './row.ts';
+import { conflictKey, dedupKey, waitingRow } from './row.ts';
 import { storeRefused } from './store-refused.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -16,7 +16,7 @@ import type { Verdict } from './verdict.ts';
 
 export async function storeAccepted(deps: IngestDeps, base: NewMessage, verdict: Verdict): Promise<IngestOutcome> {
   const accepted = answer(deps, verdict, 'accept', []);
-  const row = { ...base, ackCode: accepted.code, ack: accepted.ack };
+  const row = waitingRow({ ...base, ackCode: accepted.code, ack: accepted.ack }, deps.orderingKey);
   const key = dedupKey(base);
   try {
     const first = await deps.store.insertMessage({ ...row, dedupKey: key });

@@ -85,7 +85,7 @@ export function selectExpiredSql(policy: ExpiryPolicy, encodeDate: DateEncoder):
   for (const [status, before] of cutoffs) {
     if (before === null) continue;
     branches.push(
-      `SELECT id, received_at FROM (SELECT id, received_at FROM hl7_message WHERE status = ? AND received_at < ?` +
+      `SELECT id, received_at FROM (SELECT id, received_at FROM hl7_message WHERE status = ? AND received_at < ?${notWaiting}` +
         ` ORDER BY received_at, id LIMIT ${limit}) AS expired_${status}`,
     );
     params.push(status, encodeDate(before));
@@ -93,6 +93,9 @@ export function selectExpiredSql(policy: ExpiryPolicy, encodeDate: DateEncoder):
   if (branches.length === 0 || limit === 0) return null;
   return { sql: `${branches.join(' UNION ALL ')} ORDER BY received_at, id LIMIT ${limit}`, params };
 }
+
+/** Retention never deletes an event still waiting to be processed (received) or in work (processing). */
+const notWaiting = " AND (processing_state IS NULL OR processing_state NOT IN ('received', 'processing'))";
 
 const idRowSchema = z.object({ id: z.coerce.number().int().positive() }).transform((row) => row.id);
 

@@ -28,6 +28,8 @@ export const columnOf = {
   ack: 'ack',
   status: 'status',
   error: 'error',
+  processingState: 'processing_state',
+  orderingKey: 'ordering_key',
 } as const satisfies Record<keyof NewMessage, string>;
 
 type TextField = { [K in keyof NewMessage]: NewMessage[K] extends string | null ? K : never }[keyof NewMessage];
@@ -51,6 +53,7 @@ export const columnWidths = {
   tlsClientSubject: 512,
   charset: 32,
   error: 1000,
+  orderingKey: 255,
 } as const satisfies Partial<Record<TextField, number>>;
 
 const fields = Object.keys(columnOf) as (keyof NewMessage)[];

@@ -7,6 +7,8 @@ import type { MariaDbPool } from './mariadb-pool.ts';
 
 export const messageStatus = z.enum(['received', 'rejected']);
 export const transport = z.enum(['mllp', 'https']);
+/** hl7_message.processing_state (docs/processing.md); NULL: a refused row, or stored before processing. */
+export const processingState = z.enum(['received', 'processing', 'processed', 'failed', 'skipped']);
 
 export const newMessageSchema = z.object({
   /** NULL for refused rows. For accepted rows a digest of MSH-3/MSH-4/MSH-10 (unique index). */
@@ -36,6 +38,10 @@ export const newMessageSchema = z.object({
   ack: z.instanceof(Buffer).nullable(),
   status: messageStatus,
   error: z.string().nullable(),
+  /** 'received' for a newly accepted row (waiting to be processed); null for refused rows. */
+  processingState: processingState.nullable(),
+  /** The lane the row is processed in (src/processing/ordering-key.ts): a digest, never PHI. */
+  orderingKey: z.string().nullable(),
 });
 
 export type NewMessage = z.infer<typeof newMessageSchema>;
@@ -55,6 +61,7 @@ export const messageSummarySchema = newMessageSchema.omit({ raw: true, ack: true
 
 export type MessageSummary = z.infer<typeof messageSummarySchema>;
 export type MessageStatus = z.infer<typeof messageStatus>;
+export type ProcessingState = z.infer<typeof processingState>;
 
 /** What an accepted row that already holds the same dedup key looks like. */
 export type ExistingMessage = { id: number; contentHash: string; ackCode: string | null };

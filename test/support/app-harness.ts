@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOverrides } from '../../src/app.ts';
 import { configSchema, type Config, type DbConfig } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -24,7 +24,7 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
-export async function startTestApp(db: DbConfig | 'sqlite', overrides: DeepPartial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(db: DbConfig | 'sqlite', overrides: DeepPartial<Config> = {}, appOverrides: AppOverrides = {}): Promise<TestApp> {
   const tempDir = db === 'sqlite' ? mkdtempSync(join(tmpdir(), 'hl7-app-')) : null;
   const dbConfig = db === 'sqlite' ? { driver: 'sqlite', file: join(tempDir ?? '', 'store.sqlite') } : db;
   const config = configSchema.parse({
@@ -47,7 +47,7 @@ export async function startTestApp(db: DbConfig | 'sqlite', overrides: DeepParti
   const waitForLog = (pattern: RegExp): Promise<void> =>
     logs.some((line) => pattern.test(line)) ? Promise.resolve() : new Promise((resolve) => waiters.push({ pattern, resolve }));
   const log = createLogger(config.log, { write });
-  const app = createApp(config, log);
+  const app = createApp(config, log, appOverrides);
   const bound = await app.start().catch((err: unknown) => {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     throw err;

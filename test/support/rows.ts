@@ -41,6 +41,8 @@ export function newRow(overrides: Partial<NewMessage> = {}): NewMessage {
     ack: Buffer.from([0x0b, 0x4d, 0x53, 0x48, 0x00, 0xff, 0x1c, 0x0d]),
     status: 'received',
     error: null,
+    processingState: null,
+    orderingKey: null,
     ...overrides,
   };
 }

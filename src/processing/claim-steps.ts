@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import type { SinkEvent } from './sink.ts';
+
+// The SQL of claims, leases and outcomes, once for both engines. Each action is a generator that
+// yields statements and receives their results, so MariaDB runs it over a connection (async) and
+// SQLite inside one synchronous transaction (claim-sqlite.ts): the same steps, the same order.
+//
+// State lives in hl7_message; processing_lane rows only say who holds a lane, until when. A lane's
+// events run in id order: the claim locks free lanes (SKIP LOCKED), then takes each lane's oldest
+// waiting events up to the first that is not due yet or that follows a failed event (onFailure:
+// block). See docs/processing.md.
+
+export type SqlParam = string | number | null;
+export type Step = { sql: string; params: SqlParam[] };
+export type StepResult = { rows: Record<string, unknown>[]; affected: number };
+export type Steps<T> = Generator<Step, T, StepResult>;
+
+/** What differs between the engines' SQL. Time is the database's (MariaDB) or the process's (SQLite). */
+export type Dialect = {
+  /** An SQL expression for now (UTC). */
+  now(): string;
+  /** An SQL expression for now + ms. */
+  later(ms: number): string;
+  /** Suffix of a locking read that waits (MariaDB ` FOR UPDATE`; SQLite: the transaction is the lock). */
+  forUpdate: string;
+  /** Suffix of a locking read that skips rows others hold. */
+  skipLocked: string;
+  insertIgnore: string;
+  /** ` LIMIT n` where DELETE takes one (MariaDB); SQLite builds may not. */
+  deleteLimit(n: number): string;
+};
+
+export type ClaimedEvent = Omit<SinkEvent, 'upstream'> & { attempts: number };
+
+/** What one claim holds: its fencing token, the lanes it leased (none in parallel), its events by lane then id. */
+export type Claim = { token: string; lanes: string[]; events: ClaimedEvent[] };
+
+export type Outcome =
+  | { kind: 'processed' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'failed'; error: string; attempts: number }
+  | { kind: 'retry'; error: string; attempts: number; delayMs: number }
+  /** Not attempted (an earlier event of its lane failed in this claim): waiting again as it was. */
+  | { kind: 'released' };
+
+const eventColumns =
+  'id, received_at, control_id, message_type, trigger_event, version, sending_application, sending_facility, ' +
+  'ordering_key, charset, raw, processing_attempts';
+
+const eventRow = z.object({
+  id: z.coerce.number().int(),
+  received_at: z.coerce.date(),
+  control_id: z.string().nullable(),
+  message_type: z.string().nullable(),
+  trigger_event: z.string().nullable(),
+  version: z.string().nullable(),
+  sending_application: z.string().nullable(),
+  sending_facility: z.string().nullable(),
+  ordering_key: z.string(),
+  charset: z.string().nullable(),
+  raw: z.instanceof(Buffer),
+  processing_attempts: z.coerce.number().int().nullable(),
+});
+
+function toEvent(value: unknown): ClaimedEvent {
+  const r = eventRow.parse(value);
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    controlId: r.control_id,
+    messageType: r.message_type,
+    triggerEvent: r.trigger_event,
+    version: r.version,
+    sendingApplication: r.sending_application,
+    sendingFacility: r.sending_facility,
+    orderingKey: r.ordering_key,
+    charset: r.charset,
+    raw: r.raw,
+    attempts: r.processing_attempts ?? 0,
+  };
+}
+
+const marks = (n: number): string => `(${Array.from({ length: n }, () => '?').join(', ')})`;
+/** ids come from our own reads (integers), so they are inlined: one statement text per shape is not needed. */
+const idList = (ids: readonly number[]): string => `(${ids.map((id) => String(Math.trunc(id))).join(', ')})`;
+const text = (value: unknown): string => String(value);
+
+/**
+ * Lanes worth trying, oldest waiting event first: lanes whose `processing` events outlived their
+ * lease (a crashed holder), the lanes of the oldest waiting events, and, when those are many (a
+ * blocked lane with a deep backlog must not hide the others), a few more found by walking the lane
+ * index from `cursor` (one index dive each).
+ */
+export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<string>, cursor: string): Steps<{ lanes: string[]; cursor: string }> {
+  const lanes = new Set<string>();
+  const add = (key: unknown): void => {
+    if (typeof key === 'string' && !held.has(key)) lanes.add(key);
+  };
+  const expired = yield {
+    sql: `SELECT DISTINCT ordering_key FROM hl7_message WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()} LIMIT ${want}`,
+    params: [],
+  };
+  for (const row of expired.rows) add(row.ordering_key);
+  const scan = want * 4;
+  const front = yield { sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' ORDER BY id LIMIT ${scan}`, params: [] };
+  for (const row of front.rows) if (lanes.size < want) add(row.ordering_key);
+  if (front.rows.length < scan) return { lanes: [...lanes], cursor };
+  let next = cursor;
+  let wrapped = false;
+  for (let dive = 0; dive < 8; dive += 1) {
+    const found = yield {
+      sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' AND ordering_key > ? ORDER BY ordering_key LIMIT 1`,
+      params: [next],
+    };
+    const key = found.rows[0]?.ordering_key;
+    if (typeof key !== 'string') {
+      if (wrapped) break;
+      wrapped = true;
+      next = '';
+      continue;
+    }
+    add(key);
+    next = key;
+  }
+  return { lanes: [...lanes], cursor: next };
+}
+
+/** Lane rows must exist to be locked. Outside the claim's transaction; rows that exist are left alone. */
+export function* ensureLanes(d: Dialect, lanes: readonly string[]): Steps<void> {
+  if (lanes.length === 0) return;
+  const existing = yield { sql: `SELECT lane_key FROM processing_lane WHERE lane_key IN ${marks(lanes.length)}`, params: [...lanes] };
+  const have = new Set(existing.rows.map((row) => text(row.lane_key)));
+  const missing = lanes.filter((lane) => !have.has(lane)).sort();
+  if (missing.length === 0) return;
+  yield { sql: `${d.insertIgnore} processing_lane (lane_key) VALUES ${missing.map(() => '(?)').join(', ')}`, params: missing };
+}
+
+export type LaneClaimOptions = { token: string; leaseMs: number; maxEvents: number; blockOnFailure: boolean };
+
+/** One transaction: lock free lanes, recover a dead holder's events, take each lane's due head run. */
+export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneClaimOptions): Steps<Claim | null> {
+  if (candidates.length === 0) return null;
+  const sorted = [...candidates].sort();
+  const free = yield {
+    sql:
+      `SELECT lane_key FROM processing_lane WHERE lane_key IN ${marks(sorted.length)} AND (owner IS NULL OR lease_until < ${d.now()})` +
+      ` ORDER BY lane_key LIMIT ${o.maxEvents}${d.skipLocked}`,
+    params: sorted,
+  };
+  const locked = free.rows.map((row) => text(row.lane_key));
+  if (locked.length === 0) return null;
+  const inLanes = `ordering_key IN ${marks(locked.length)}`;
+  // Events a dead (or too slow) holder left `processing` are first in their lane again.
+  yield {
+    sql:
+      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
+      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND ${inLanes}`,
+    params: locked,
+  };
+  const blockedFrom = new Map<string, number>();
+  if (o.blockOnFailure) {
+    const failed = yield {
+      sql: `SELECT ordering_key, MIN(id) AS first_id FROM hl7_message WHERE processing_state = 'failed' AND ${inLanes} GROUP BY ordering_key`,
+      params: locked,
+    };
+    for (const row of failed.rows) blockedFrom.set(text(row.ordering_key), Number(row.first_id));
+  }
+  // A waiting read (not SKIP LOCKED): an insert of this lane still uncommitted is waited for, so a
+  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit).
+  const waiting = yield {
+    sql:
+      `SELECT ${eventColumns}, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
+      ` WHERE processing_state = 'received' AND ${inLanes} ORDER BY ordering_key, id LIMIT ${o.maxEvents}${d.forUpdate}`,
+    params: locked,
+  };
+  const events: ClaimedEvent[] = [];
+  const stopped = new Set<string>();
+  for (const row of waiting.rows) {
+    const event = toEvent(row);
+    const lane = event.orderingKey;
+    if (stopped.has(lane)) continue;
+    const blocker = blockedFrom.get(lane);
+    if (Number(row.due) !== 1 || (blocker !== undefined && blocker < event.id)) {
+      stopped.add(lane);
+      continue;
+    }
+    events.push(event);
+  }
+  if (events.length === 0) return null;
+  const lanes = [...new Set(events.map((e) => e.orderingKey))];
+  yield {
+    sql: `UPDATE processing_lane SET owner = ?, lease_until = ${d.later(o.leaseMs)} WHERE lane_key IN ${marks(lanes.length)}`,
+    params: [o.token, ...lanes],
+  };
+  yield* markProcessing(d, events, o.token, o.leaseMs);
+  return { token: o.token, lanes, events };
+}
+
+function* markProcessing(d: Dialect, events: readonly ClaimedEvent[], token: string, leaseMs: number): Steps<void> {
+  yield {
+    sql:
+      `UPDATE hl7_message SET processing_state = 'processing', processing_owner = ?, next_attempt_at = ${d.later(leaseMs)}` +
+      ` WHERE id IN ${idList(events.map((e) => e.id))}`,
+    params: [token],
+  };
+}
+
+/** `parallel`: the oldest due events, whoever's lane; rows others hold are skipped. One transaction. */
+export function* claimParallel(d: Dialect, o: { token: string; leaseMs: number; maxEvents: number }): Steps<Claim | null> {
+  const due = yield {
+    sql:
+      `SELECT ${eventColumns} FROM hl7_message WHERE processing_state = 'received'` +
+      ` AND (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) ORDER BY id LIMIT ${o.maxEvents}${d.skipLocked}`,
+    params: [],
+  };
+  if (due.rows.length === 0) return null;
+  const events = due.rows.map(toEvent);
+  yield* markProcessing(d, events, o.token, o.leaseMs);
+  return { token: o.token, lanes: [], events };
+}
+
+/** `parallel` has no lane to take over: events whose lease ran out wait again (attempts + 1). */
+export function* recoverExpired(d: Dialect): Steps<number> {
+  const result = yield {
+    sql:
+      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
+      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()}`,
+    params: [],
+  };
+  return result.affected;
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { ProcessingConfig, SinkName } from '../config/schema.ts';
+import { claimLanes, claimParallel, discoverLanes, ensureLanes, recoverExpired, type Claim, type Outcome } from './claim-steps.ts';
+import type { StepRunner } from './claim-store.ts';
+import { deliverClaim } from './deliver.ts';
+import { silentObserver, type FinalState, type ProcessingObserver } from './observer.ts';
+import { dropFreeLanes, finishClaim, keyWaitingEvents, releaseClaim, renewClaim } from './outcome-steps.ts';
+import type { Sink } from './sink.ts';
+
+// The worker loop: `concurrency` workers claim (one claim at a time per instance, so siblings never
+// race for the same lanes), deliver, and record outcomes. Idle workers wait pollIntervalMs or until
+// wake() (this instance stored an event). No coordinator: instances share work through the claims.
+
+export type EngineDeps = {
+  config: ProcessingConfig;
+  runner: StepRunner;
+  sinks: ReadonlyMap<SinkName, Sink>;
+  log: Logger;
+  observer?: ProcessingObserver;
+  /** close(): in-flight claims get this long to finish, then are given back (mllp.drainTimeoutMs). */
+  drainTimeoutMs: number;
+  random?: () => number;
+};
+
+const maintenanceEveryMs = 60_000;
+
+/** Error text for logs: code and a short message, never row values. */
+function describe(err: unknown): object {
+  if (!(err instanceof Error)) return { message: String(err).slice(0, 200) };
+  const code = (err as { code?: unknown }).code;
+  return { name: err.name, code: typeof code === 'string' ? code : undefined, message: err.message.slice(0, 200) };
+}
+
+export class ProcessingEngine {
+  readonly instanceId = `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly deps: EngineDeps;
+  private stopping = false;
+  private workers: Promise<void>[] = [];
+  private readonly inFlight = new Set<Claim>();
+  private readonly held = new Set<string>();
+  private cursor = '';
+  private sequence = 0;
+  private claimLock: Promise<unknown> = Promise.resolve();
+  private generation = 0;
+  private wakeUp: () => void = () => undefined;
+  private wakeSignal = this.newSignal();
+  private maintenance: NodeJS.Timeout | undefined;
+  private maintaining: Promise<void> = Promise.resolve();
+  private lastRecovery = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+  }
+
+  private get ordered(): boolean {
+    return this.deps.config.ordering !== 'parallel';
+  }
+
+  /** Keys waiting events for the configured ordering (re-keys them if it changed), then starts the workers. */
+  async start(): Promise<void> {
+    const { runner, config, log } = this.deps;
+    const rekeyed = await runner.transact(() => keyWaitingEvents(runner.dialect, config.ordering));
+    if (rekeyed > 0) log.info({ events: rekeyed, ordering: config.ordering }, 'waiting events keyed for the configured ordering');
+    if (!runner.shared) await runner.transact(() => takeBackAll());
+    const workers = config.ordering === 'sequential' ? 1 : config.concurrency;
+    this.workers = Array.from({ length: workers }, () => this.work());
+    this.maintenance = setInterval(() => this.maintain(), maintenanceEveryMs);
+    this.maintenance.unref();
+    log.info({ ordering: config.ordering, workers, instance: this.instanceId, sinks: [...this.deps.sinks.keys()] }, 'processing started');
+  }
+
+  /** New work was stored: idle workers look now instead of at their next poll. */
+  wake(): void {
+    this.generation += 1;
+    this.wakeUp();
+    this.wakeSignal = this.newSignal();
+  }
+
+  private newSignal(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wakeUp = resolve));
+  }
+
+  private async idle(seenGeneration: number): Promise<void> {
+    if (this.stopping || seenGeneration !== this.generation) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.wakeSignal, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.config.pollIntervalMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopping) {
+      const seen = this.generation;
+      let claim: Claim | null = null;
+      try {
+        claim = await this.claimSerially();
+      } catch (err) {
+        this.deps.log.warn({ err: describe(err) }, 'processing claim failed; trying again at the next poll');
+      }
+      if (claim === null) await this.idle(seen);
+      else await this.handle(claim);
+    }
+  }
+
+  private claimSerially(): Promise<Claim | null> {
+    const result = this.claimLock.then(() => (this.stopping ? null : this.claim()));
+    this.claimLock = result.catch(() => undefined);
+    return result;
+  }
+
+  private async claim(): Promise<Claim | null> {
+    const { runner, config } = this.deps;
+    const d = runner.dialect;
+    const token = `${this.instanceId}:${(this.sequence += 1)}`;
+    const base = { token, leaseMs: config.leaseMs, maxEvents: config.batchSize };
+    if (!this.ordered) {
+      if (Date.now() - this.lastRecovery > config.leaseMs / 3) {
+        this.lastRecovery = Date.now();
+        await runner.transact(() => recoverExpired(d));
+      }
+      return this.track(await runner.transact(() => claimParallel(d, base)));
+    }
+    const found = await runner.read(() => discoverLanes(d, config.batchSize, this.held, this.cursor));
+    this.cursor = found.cursor;
+    if (found.lanes.length === 0) return null;
+    await runner.read(() => ensureLanes(d, found.lanes));
+    const claim = await runner.transact(() => claimLanes(d, found.lanes, { ...base, blockOnFailure: config.onFailure === 'block' }));
+    return this.track(claim);
+  }
+
+  private track(claim: Claim | null): Claim | null {
+    if (claim === null) return null;
+    this.inFlight.add(claim);
+    for (const lane of claim.lanes) this.held.add(lane);
+    return claim;
+  }
+
+  private async handle(claim: Claim): Promise<void> {
+    const { runner, config, log } = this.deps;
+    let lost = false;
+    let renewing: Promise<void> = Promise.resolve();
+    const renewal = setInterval(() => {
+      renewing = runner
+        .transact(() => renewClaim(runner.dialect, claim, config.leaseMs))
+        .then((kept) => void (lost ||= !kept))
+        .catch((err: unknown) => log.warn({ err: describe(err) }, 'processing lease renewal failed'));
+    }, Math.max(100, Math.floor(config.leaseMs / 3)));
+    let outcomes: Map<number, Outcome>;
+    try {
+      outcomes = await deliverClaim(
+        {
+          routes: config.routes,
+          sinks: this.deps.sinks,
+          retry: config.retry,
+          ordered: this.ordered,
+          observer: this.deps.observer ?? silentObserver,
+          random: this.deps.random ?? Math.random,
+          lost: () => lost || !this.inFlight.has(claim),
+        },
+        claim.events,
+      );
+    } finally {
+      clearInterval(renewal);
+      await renewing;
+    }
+    try {
+      if (this.inFlight.has(claim)) {
+        const written = await runner.transact(() => finishClaim(runner.dialect, claim, outcomes));
+        if (written > 0) this.report(claim, outcomes);
+      }
+    } catch (err) {
+      // The lease runs out and the events are taken over: delivered again (sinks are idempotent).
+      log.warn({ err: describe(err), events: claim.events.length }, 'processing outcomes could not be recorded');
+    } finally {
+      this.untrack(claim);
+    }
+  }
+
+  private untrack(claim: Claim): void {
+    this.inFlight.delete(claim);
+    for (const lane of claim.lanes) this.held.delete(lane);
+  }
+
+  private report(claim: Claim, outcomes: ReadonlyMap<number, Outcome>): void {
+    const observer = this.deps.observer ?? silentObserver;
+    const finishedAt = new Date();
+    for (const event of claim.events) {
+      const kind = outcomes.get(event.id)?.kind;
+      if (kind === 'processed' || kind === 'failed' || kind === 'skipped') {
+        observer.finished({ receivedAt: event.receivedAt, finishedAt, state: kind satisfies FinalState });
+      }
+    }
+  }
+
+  private maintain(): void {
+    const { runner, log } = this.deps;
+    this.maintaining = runner
+      .transact(() => dropFreeLanes(runner.dialect, 5000))
+      .then(() => undefined)
+      .catch((err: unknown) => log.warn({ err: describe(err) }, 'processing lane clean-up failed'));
+  }
+
+  /** Stops claiming; in-flight claims finish within drainTimeoutMs, else are given back untouched. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.maintenance);
+      this.wake();
+      let timer: NodeJS.Timeout | undefined;
+      const drained = Promise.all(this.workers).then(() => true);
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.deps.drainTimeoutMs)));
+      const finished = await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      const { runner, log } = this.deps;
+      if (!finished) {
+        for (const claim of [...this.inFlight]) {
+          this.untrack(claim);
+          await runner.transact(() => releaseClaim(runner.dialect, claim)).catch((err: unknown) => log.warn({ err: describe(err) }, 'processing claim could not be given back'));
+        }
+        log.warn({ drainTimeoutMs: this.deps.drainTimeoutMs }, 'processing stopped with work in flight; it was given back');
+      }
+      await this.maintaining;
+      for (const sink of this.deps.sinks.values()) await sink.close?.().catch((err: unknown) => log.warn({ err: describe(err), sink: sink.name }, 'sink close failed'));
+      await runner.close();
+    })();
+    return this.closing;
+  }
+}
+
+/** SQLite runs one instance: at its start nothing can still be in flight, so every lane is free again. */
+function* takeBackAll(): Generator<{ sql: string; params: [] }, void, unknown> {
+  yield { sql: 'DELETE FROM processing_lane', params: [] };
+  yield {
+    sql:
+      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
+      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing'`,
+    params: [],
+  };
+}
