@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { MessageFilter } from '../../store/store.ts';
+import { processingState, type MessageFilter, type ProcessingState } from '../../store/store.ts';
 
 // The query string of GET /api/messages, declared once with zod: it validates requests and is
 // turned into the OpenAPI parameters (z.toJSONSchema). Unknown parameters are refused, so a typo
@@ -21,6 +21,17 @@ const instant = z
 
 const text = (description: string) => z.string().min(1).max(250).optional().describe(description);
 
+/** A processing state, or `none`: rows without one (refused, or stored before processing took them in). */
+export const processingStateQuery = z
+  .enum([...processingState.options, 'none'])
+  .optional()
+  .describe('received, processing, processed, failed, skipped, or none (no processing state: refused or historical rows)');
+
+/** `none` is the store's null (no processing state). */
+export function toProcessingFilter(value: ProcessingState | 'none' | undefined): ProcessingState | null | undefined {
+  return value === 'none' ? null : value;
+}
+
 export const listQuerySchema = z
   .object({
     controlId: text('MSH-10, exact'),
@@ -31,6 +42,7 @@ export const listQuerySchema = z
     patientId: text('PID-3.1 of the first repetition, exact'),
     status: z.enum(['received', 'rejected']).optional().describe('received (accepted) or rejected (refused)'),
     transport: z.enum(['mllp', 'https']).optional(),
+    processingState: processingStateQuery,
     from: instant.optional().describe('received at or after (ISO 8601, inclusive)'),
     to: instant.optional().describe('received before (ISO 8601, exclusive)'),
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe(`page size, at most ${maxLimit}`),
@@ -115,6 +127,7 @@ export function toFilter(query: ListQuery, after: Position | null): MessageFilte
     patientId: query.patientId,
     status: query.status,
     transport: query.transport,
+    processingState: toProcessingFilter(query.processingState),
     from: query.from,
     to: query.to,
     limit: query.limit + 1,
