@@ -7,6 +7,8 @@ import type { MariaDbPool } from './mariadb-pool.ts';
 
 export const messageStatus = z.enum(['received', 'rejected']);
 export const transport = z.enum(['mllp', 'https']);
+/** hl7_message.processing_state (docs/processing.md); NULL: a refused row, or stored before processing. */
+export const processingState = z.enum(['received', 'processing', 'processed', 'failed', 'skipped']);
 
 export const newMessageSchema = z.object({
   /** NULL for refused rows. For accepted rows a digest of MSH-3/MSH-4/MSH-10 (unique index). */
@@ -40,13 +42,6 @@ export const newMessageSchema = z.object({
 
 export type NewMessage = z.infer<typeof newMessageSchema>;
 
-/**
- * Where an event is in processing (migration 0003). null: a refused row, or a row stored before
- * processing existed (or while it was off and never taken in).
- */
-export const processingState = z.enum(['received', 'processing', 'processed', 'failed', 'skipped']);
-export type ProcessingState = z.infer<typeof processingState>;
-
 /** The processing columns as reads return them (the engine writes them; docs/processing.md). */
 export const processingFieldsSchema = z.object({
   processingState: processingState.nullable(),
@@ -75,6 +70,7 @@ export const messageSummarySchema = newMessageSchema.omit({ raw: true, ack: true
 
 export type MessageSummary = z.infer<typeof messageSummarySchema>;
 export type MessageStatus = z.infer<typeof messageStatus>;
+export type ProcessingState = z.infer<typeof processingState>;
 
 /** What an accepted row that already holds the same dedup key looks like. */
 export type ExistingMessage = { id: number; contentHash: string; ackCode: string | null };

@@ -32,27 +32,35 @@ export function toProcessingFilter(value: ProcessingState | 'none' | undefined):
   return value === 'none' ? null : value;
 }
 
+/** The filters a list and a retry (POST /api/processing/retry) share. */
+export const eventFilterShape = {
+  controlId: text('MSH-10, exact'),
+  sendingApplication: text('MSH-3, exact'),
+  sendingFacility: text('MSH-4, exact'),
+  type: text('MSH-9.1 message type, e.g. ADT'),
+  event: text('MSH-9.2 trigger event, e.g. A01'),
+  patientId: text('PID-3.1 of the first repetition, exact'),
+  transport: z.enum(['mllp', 'https']).optional(),
+  from: instant.optional().describe('received at or after (ISO 8601, inclusive)'),
+  to: instant.optional().describe('received before (ISO 8601, exclusive)'),
+};
+
+/** from < to, when both are given. */
+export const rangeInOrder: [(q: { from?: Date | undefined; to?: Date | undefined }) => boolean, { message: string; path: string[] }] = [
+  (q) => q.from === undefined || q.to === undefined || q.from < q.to,
+  { message: 'must be later than from', path: ['to'] },
+];
+
 export const listQuerySchema = z
   .object({
-    controlId: text('MSH-10, exact'),
-    sendingApplication: text('MSH-3, exact'),
-    sendingFacility: text('MSH-4, exact'),
-    type: text('MSH-9.1 message type, e.g. ADT'),
-    event: text('MSH-9.2 trigger event, e.g. A01'),
-    patientId: text('PID-3.1 of the first repetition, exact'),
+    ...eventFilterShape,
     status: z.enum(['received', 'rejected']).optional().describe('received (accepted) or rejected (refused)'),
-    transport: z.enum(['mllp', 'https']).optional(),
     processingState: processingStateQuery,
-    from: instant.optional().describe('received at or after (ISO 8601, inclusive)'),
-    to: instant.optional().describe('received before (ISO 8601, exclusive)'),
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe(`page size, at most ${maxLimit}`),
     cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
   })
   .strict()
-  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
-    message: 'must be later than from',
-    path: ['to'],
-  });
+  .refine(...rangeInOrder);
 
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
