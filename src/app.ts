@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
-import { checkReadiness, type Readiness } from './http/health.ts';
+import { checkReadiness, type Readiness, type ReadinessProbes } from './http/health.ts';
 import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
 import { compileSenderRules } from './ingest/identity.ts';
@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMllpServer, type MllpServer } from './mllp/server.ts';
 import type { FrameHandler } from './mllp/frame-handler.ts';
 import { createByteBudget } from './net/byte-budget.ts';
+import { createOperatorView, type OperatorView } from './processing/operator-view.ts';
 import { RetentionJob } from './retention/job.ts';
 import { isRetentionEnabled } from './retention/policy.ts';
 import { createStore } from './store/create-store.ts';
@@ -47,11 +48,14 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   let http: HttpServer | null = null;
   let retention: RetentionJob | null = null;
   let closing: Promise<void> | null = null;
+  // Processing as operators see it (API, backlog metrics, readiness): set once the store is open.
+  let operator: OperatorView | null = null;
   const counters = createIngestCounters();
   const metrics = createMetrics({ acceptedTypes: config.hl7.acceptedTypes });
   metrics.watchMllp(() => mllp?.counters ?? null);
   metrics.watchOpenConnections('mllp', () => mllp?.openConnections ?? 0);
   metrics.watchRetention(() => retention?.totals ?? null);
+  metrics.watchProcessing(() => operator?.stats?.() ?? null);
 
   async function start(): Promise<AppAddresses> {
     // Instrumented: commit latency from the store, in-flight and ACK latency from ingest.
@@ -65,11 +69,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       senders: compileSenderRules(config.senders),
       options: ingestOptionsFor(config),
     }), metrics);
+    operator = createOperatorView(config.processing, store, overrides.clock);
+    const processingApi = { config: config.processing, control: operator.control, clock: overrides.clock ?? (() => new Date()) };
     // One budget of message bytes in memory for both doors (mllp.maxInFlightBytes).
     const budget = createByteBudget(config.mllp.maxInFlightBytes);
     const mllpLog = log.child({ component: 'mllp' });
     mllp = createMllpServer(config.mllp, mllpHandler(ingest, mllpLog), mllpLog, { budget });
-    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget })) : null;
+    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget, processing: processingApi })) : null;
     try {
       // Built first: wrong TLS files stop start-up before any port opens.
       await http?.prepare();
@@ -92,6 +98,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       pingStore: () => (store === null ? Promise.reject(new Error('store not started')) : store.ping()),
       mllpListening: () => mllp?.address() != null,
       httpsListening: () => (config.https.enabled ? (http?.listening() ?? false) : null),
+      processing: processingProbe(config, operator),
       timeoutMs: config.db.queryTimeoutMs,
     });
   }
@@ -155,6 +162,13 @@ export function ingestOptionsFor(config: Config): IngestOptions {
 function httpDeps(config: Config, parts: Omit<HttpDeps, 'config'>): HttpDeps {
   const maxMessageBytes = config.https.maxMessageBytes ?? config.mllp.maxMessageBytes;
   return { ...parts, config: { ...config.https, maxMessageBytes }, log: parts.log.child({ component: 'https' }) };
+}
+
+/** /health/ready's processing check: the age of the oldest waiting event (cached stats); none when off. */
+function processingProbe(config: Config, operator: OperatorView | null): ReadinessProbes['processing'] {
+  const stats = operator?.stats;
+  if (!config.processing.enabled || stats == null) return undefined;
+  return { oldestWaitingSeconds: async () => (await stats()).oldestWaiting?.ageSeconds ?? null, maxLagSeconds: config.processing.maxLagSeconds };
 }
 
 /** Started once the doors listen; runs only when something can expire (policy.ts). */
