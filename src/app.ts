@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
-import { checkReadiness, type Readiness } from './http/health.ts';
+import { checkReadiness, type Readiness, type ReadinessProbes } from './http/health.ts';
 import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
 import { compileSenderRules } from './ingest/identity.ts';
@@ -15,8 +15,10 @@ import type { FrameHandler } from './mllp/frame-handler.ts';
 import { createByteBudget } from './net/byte-budget.ts';
 import { createStepRunner } from './processing/claim-store.ts';
 import { ProcessingEngine } from './processing/engine.ts';
+import type { ProcessingObserver } from './processing/observer.ts';
 import { orderingKeyFor } from './processing/ordering-key.ts';
 import { buildSinks, type SinkFactories } from './processing/sinks/index.ts';
+import { createOperatorView, type OperatorView } from './processing/operator-view.ts';
 import { RetentionJob } from './retention/job.ts';
 import { isRetentionEnabled } from './retention/policy.ts';
 import { createStore } from './store/create-store.ts';
@@ -59,11 +61,14 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   let retention: RetentionJob | null = null;
   let processing: ProcessingEngine | null = null;
   let closing: Promise<void> | null = null;
+  // Processing as operators see it (API, backlog metrics, readiness): set once the store is open.
+  let operator: OperatorView | null = null;
   const counters = createIngestCounters();
   const metrics = createMetrics({ acceptedTypes: config.hl7.acceptedTypes });
   metrics.watchMllp(() => mllp?.counters ?? null);
   metrics.watchOpenConnections('mllp', () => mllp?.openConnections ?? 0);
   metrics.watchRetention(() => retention?.totals ?? null);
+  metrics.watchProcessing(() => operator?.stats?.() ?? null);
 
   async function start(): Promise<AppAddresses> {
     // Instrumented: commit latency from the store, in-flight and ACK latency from ingest.
@@ -79,15 +84,17 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       orderingKey: (row) => orderingKeyFor(config.processing.ordering, row),
       onAccepted: () => processing?.wake(),
     }), metrics);
+    operator = createOperatorView(config.processing, store, overrides.clock);
+    const processingApi = { config: config.processing, control: operator.control, clock: overrides.clock ?? (() => new Date()) };
     // One budget of message bytes in memory for both doors (mllp.maxInFlightBytes).
     const budget = createByteBudget(config.mllp.maxInFlightBytes);
     const mllpLog = log.child({ component: 'mllp' });
     mllp = createMllpServer(config.mllp, mllpHandler(ingest, mllpLog), mllpLog, { budget });
-    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget })) : null;
+    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget, processing: processingApi })) : null;
     try {
       // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.
       await http?.prepare();
-      processing = await createProcessing(config, store, log, overrides.sinkFactories ?? {});
+      processing = await createProcessing(config, store, log, overrides.sinkFactories ?? {}, metrics.processing);
       await mllp.listen();
       await http?.listen();
       await processing?.start();
@@ -109,6 +116,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       pingStore: () => (store === null ? Promise.reject(new Error('store not started')) : store.ping()),
       mllpListening: () => mllp?.address() != null,
       httpsListening: () => (config.https.enabled ? (http?.listening() ?? false) : null),
+      processing: processingProbe(config, operator),
       timeoutMs: config.db.queryTimeoutMs,
     });
   }
@@ -179,7 +187,13 @@ function httpDeps(config: Config, parts: Omit<HttpDeps, 'config'>): HttpDeps {
 }
 
 /** Built after the store (its sinks may need it), started once the doors listen. */
-async function createProcessing(config: Config, store: Store, log: Logger, factories: SinkFactories): Promise<ProcessingEngine | null> {
+async function createProcessing(
+  config: Config,
+  store: Store,
+  log: Logger,
+  factories: SinkFactories,
+  observer: ProcessingObserver,
+): Promise<ProcessingEngine | null> {
   if (!config.processing.enabled) return null;
   const processingLog = log.child({ component: 'processing' });
   if (store.handle === undefined) {
@@ -193,7 +207,15 @@ async function createProcessing(config: Config, store: Store, log: Logger, facto
     sinks,
     log: processingLog,
     drainTimeoutMs: config.mllp.drainTimeoutMs,
+    observer,
   });
+}
+
+/** /health/ready's processing check: the age of the oldest waiting event (cached stats); none when off. */
+function processingProbe(config: Config, operator: OperatorView | null): ReadinessProbes['processing'] {
+  const stats = operator?.stats;
+  if (!config.processing.enabled || stats == null) return undefined;
+  return { oldestWaitingSeconds: async () => (await stats()).oldestWaiting?.ageSeconds ?? null, maxLagSeconds: config.processing.maxLagSeconds };
 }
 
 /** Started once the doors listen; runs only when something can expire (policy.ts). */

@@ -37,7 +37,7 @@ describe('probeHost', () => {
   });
 });
 
-const readyLine = /^readiness https:\/\/127\.0\.0\.1:\d+\/health\/ready: 200 ready \(store: up, mllp: up, https: up\)$/;
+const readyLine = /^readiness https:\/\/127\.0\.0\.1:\d+\/health\/ready: 200 ready \(store: up, mllp: up, https: up, processing: up\)$/;
 
 describe('health with the HTTPS door on (embedded store)', () => {
   let pki: TestPki;
@@ -76,7 +76,7 @@ describe('health with the HTTPS door on (embedded store)', () => {
     await t.app.mllp?.close();
     const run = await health(asDeployed(t));
     expect(run.code).toBe(1);
-    expect(run.err).toEqual([expect.stringMatching(/: 503 not ready \(store: up, mllp: down, https: up\)$/)]);
+    expect(run.err).toEqual([expect.stringMatching(/: 503 not ready \(store: up, mllp: down, https: up, processing: up\)$/)]);
   });
 
   it('exits 1 with a hint when https.allow leaves out the probe address', async () => {
@@ -180,7 +180,7 @@ describe.skipIf(mariadb === null)('health when the database is cut (mariadb behi
     // Readiness bounds its ping by db.queryTimeoutMs and the probe waits a second more, so a probe
     // that timed out would say "no answer" here instead.
     const run = await health(asDeployed(https));
-    expect(run).toEqual({ code: 1, out: [], err: [expect.stringMatching(/: 503 not ready \(store: down, mllp: up, https: up\)$/)] });
+    expect(run).toEqual({ code: 1, out: [], err: [expect.stringMatching(/: 503 not ready \(store: down, mllp: up, https: up, processing: unknown\)$/)] });
   });
 
   it('MLLP-only: exits 1 with the store error', async () => {

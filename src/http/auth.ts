@@ -13,7 +13,7 @@ import { sendProblem } from './problem.ts';
 export type { Principal } from './identity.ts';
 
 /** `metrics` and `docs` are public with https.openMetrics / https.openDocs, else they need `read`. */
-export type AuthNeed = 'public' | 'ingest' | 'read' | 'metrics' | 'docs';
+export type AuthNeed = 'public' | 'ingest' | 'read' | 'operate' | 'metrics' | 'docs';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -28,12 +28,13 @@ export async function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): 
       openapi: '3.0.3',
       info: {
         title: 'hl7v2-listener',
-        description: 'HL7 v2 over HTTPS, and the operations API: stored messages, health, metrics.',
+        description: 'HL7 v2 over HTTPS, and the operations API: stored messages, processing, health, metrics.',
         version: '1',
       },
       tags: [
         { name: 'hl7', description: 'Send HL7 v2 messages' },
         { name: 'messages', description: 'What arrived and what was refused' },
+        { name: 'processing', description: 'What the processing engine has done, and reprocess/retry (role operate)' },
         { name: 'health', description: 'Liveness and readiness probes' },
         { name: 'metrics', description: 'Prometheus' },
       ],

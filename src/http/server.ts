@@ -16,6 +16,7 @@ import { registerOpenApi } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { processingRoutes, type ProcessingRouteDeps } from './routes/processing.ts';
 import { loadHttpsTls } from './tls.ts';
 
 // The HTTP door: builds Fastify (never listens by itself) and, in HttpServer, owns its lifecycle.
@@ -30,6 +31,8 @@ export type HttpDeps = {
   readiness: () => Promise<Readiness>;
   /** Message bytes in memory, shared with the MLLP door; POST /hl7 bodies take from it. */
   budget: ByteBudget;
+  /** GET /api/processing, reprocess and retry. */
+  processing: ProcessingRouteDeps;
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -86,6 +89,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
+  await app.register(processingRoutes, deps.processing);
   return app;
 }
 

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProcessingObserver } from '../processing/observer.ts';
 import { createLabeler, type AcceptedTypes } from './labels.ts';
+import { defineProcessingMetrics, type ProcessingStatsSource } from './processing.ts';
 import {
   defineScrapeTimeMetrics,
   type MetricsTransport,
@@ -39,6 +41,10 @@ export type Metrics = {
   watchMllp(read: () => MllpTotals | null): void;
   /** Read at scrape time: the retention job's totals (rows deleted, passes). */
   watchRetention(read: () => RetentionTotals | null): void;
+  /** What the processing engine reports (lag, sink outcomes and latency, retries). */
+  readonly processing: ProcessingObserver;
+  /** Read at scrape time: the processing backlog (by state, blocked lanes, oldest waiting age). */
+  watchProcessing(read: ProcessingStatsSource): void;
   render(): Promise<{ contentType: string; body: string }>;
 };
 
@@ -64,6 +70,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const hot: HotCounts = { messages: new Map(), inFlight: { mllp: 0, https: 0 } };
   const m = { ...defineMessageMetrics(registry, hot), ...defineTimings(registry, hot) };
   defineScrapeTimeMetrics(registry, sources);
+  let processingStats: ProcessingStatsSource | null = null;
+  const processing = defineProcessingMetrics(registry, () => processingStats);
 
   function countMessage(labels: MessageLabels): void {
     const key = `${labels.transport}\u0001${labels.type}\u0001${labels.event}\u0001${labels.ack_code}\u0001${labels.result}`;
@@ -103,6 +111,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     watchRetention(read) {
       sources.retention = read;
+    },
+    processing,
+    watchProcessing(read) {
+      processingStats = read;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

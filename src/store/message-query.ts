@@ -22,7 +22,8 @@ const equalityFields = [
   'transport',
 ] as const satisfies readonly (keyof MessageFilter & keyof typeof columnOf)[];
 
-function whereClause(filter: MessageFilter, encodeDate: DateEncoder): Sql {
+/** The WHERE clause of a filter (with its leading space), or '' for none; also used by processing control. */
+export function whereClause(filter: MessageFilter, encodeDate: DateEncoder): Sql {
   const conditions: string[] = [];
   const params: SqlValue[] = [];
   for (const field of equalityFields) {
@@ -30,6 +31,11 @@ function whereClause(filter: MessageFilter, encodeDate: DateEncoder): Sql {
     if (value === undefined) continue;
     conditions.push(`${columnOf[field]} = ?`);
     params.push(value);
+  }
+  if (filter.processingState === null) conditions.push('processing_state IS NULL');
+  else if (filter.processingState !== undefined) {
+    conditions.push('processing_state = ?');
+    params.push(filter.processingState);
   }
   if (filter.from !== undefined) {
     conditions.push('received_at >= ?');

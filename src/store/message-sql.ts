@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { messageSummarySchema, newMessageSchema, type MessageSummary, type NewMessage, type StoredMessage } from './store.ts';
+import {
+  messageSummarySchema,
+  newMessageSchema,
+  processingFieldsSchema,
+  type MessageSummary,
+  type NewMessage,
+  type ProcessingFields,
+  type StoredMessage,
+} from './store.ts';
 
 // The row SQL both engines share: one table, the same column names, `?` placeholders.
 // Filters and retention live in message-query.ts.
@@ -56,8 +64,18 @@ export const columnWidths = {
   orderingKey: 255,
 } as const satisfies Partial<Record<TextField, number>>;
 
+/** The processing columns (migration 0003): read here, written by the processing engine only. */
+export const processingColumnOf = {
+  processingState: 'processing_state',
+  processingAttempts: 'processing_attempts',
+  processingError: 'processing_error',
+  nextAttemptAt: 'next_attempt_at',
+  processedAt: 'processed_at',
+} as const satisfies Record<keyof ProcessingFields, string>;
+
 const fields = Object.keys(columnOf) as (keyof NewMessage)[];
-export const columnList = ['id', ...Object.values(columnOf)].join(', ');
+const processingFields = Object.keys(processingColumnOf) as (keyof ProcessingFields)[];
+export const columnList = ['id', ...Object.values(columnOf), ...Object.values(processingColumnOf)].join(', ');
 
 /** Sent as `?` parameters; a driver turns each into its column type. */
 export type SqlValue = string | number | Buffer | Date | null;
@@ -90,6 +108,7 @@ const summaryFields = fields.filter((field) => !blobFields.has(field));
 export const summaryColumnList = [
   'id',
   ...summaryFields.map((field) => columnOf[field]),
+  ...Object.values(processingColumnOf),
   'LENGTH(raw) AS raw_bytes',
   'LENGTH(ack) AS ack_bytes',
 ].join(', ');
@@ -136,11 +155,24 @@ export function rowBytes(row: NewMessage): number {
   return row.raw.length + (row.ack?.length ?? 0) + 3 * text + 4 * fields.length;
 }
 
-const storedRowSchema = newMessageSchema.extend({
+// MariaDB hands back a Date, SQLite the ISO 8601 text it was given; NULL stays null (not epoch).
+const nullableDate = z.union([z.null(), z.coerce.date()]);
+const processingRowShape = {
+  processingAttempts: z.union([z.null(), z.coerce.number().int().min(0)]),
+  nextAttemptAt: nullableDate,
+  processedAt: nullableDate,
+};
+
+const storedRowSchema = newMessageSchema.extend(processingFieldsSchema.shape).extend({
+  ...processingRowShape,
   id: z.coerce.number().int().positive(),
-  // MariaDB hands back a Date, SQLite the ISO 8601 text it was given.
   receivedAt: z.coerce.date(),
 });
+
+/** Copies the processing columns of a row into `record` (undefined columns, e.g. before 0003, read as null). */
+function readProcessing(row: Record<string, unknown>, record: Record<string, unknown>): void {
+  for (const field of processingFields) record[field] = row[processingColumnOf[field]] ?? null;
+}
 
 const anyRowSchema = z.record(z.string(), z.unknown());
 
@@ -148,10 +180,12 @@ export function rowToMessage(value: unknown): StoredMessage {
   const row = anyRowSchema.parse(value);
   const record: Record<string, unknown> = { id: row.id };
   for (const field of fields) record[field] = row[columnOf[field]];
+  readProcessing(row, record);
   return storedRowSchema.parse(record);
 }
 
 const summaryRowSchema = messageSummarySchema.extend({
+  ...processingRowShape,
   id: z.coerce.number().int().positive(),
   receivedAt: z.coerce.date(),
   rawBytes: z.coerce.number().int().min(0),
@@ -162,6 +196,7 @@ export function rowToSummary(value: unknown): MessageSummary {
   const row = anyRowSchema.parse(value);
   const record: Record<string, unknown> = { id: row.id, rawBytes: row.raw_bytes, ackBytes: row.ack_bytes };
   for (const field of summaryFields) record[field] = row[columnOf[field]];
+  readProcessing(row, record);
   return summaryRowSchema.parse(record);
 }
 

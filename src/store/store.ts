@@ -45,13 +45,26 @@ export const newMessageSchema = z.object({
 });
 
 export type NewMessage = z.infer<typeof newMessageSchema>;
-export type StoredMessage = NewMessage & { id: number };
+
+/** The processing columns as reads return them (the engine writes them; docs/processing.md). */
+export const processingFieldsSchema = z.object({
+  processingState: processingState.nullable(),
+  processingAttempts: z.number().int().min(0).nullable(),
+  /** The last failure's reason (no message content). */
+  processingError: z.string().nullable(),
+  nextAttemptAt: z.date().nullable(),
+  processedAt: z.date().nullable(),
+});
+export type ProcessingFields = z.infer<typeof processingFieldsSchema>;
+
+export type StoredMessage = NewMessage & ProcessingFields & { id: number };
 
 /**
  * A row as lists return it: every column but the two blobs, which only `getMessage` reads; their
  * sizes instead. A page of large messages then costs kilobytes, not gigabytes.
  */
 export const messageSummarySchema = newMessageSchema.omit({ raw: true, ack: true }).extend({
+  ...processingFieldsSchema.shape,
   id: z.number().int().positive(),
   /** Bytes of `raw`. */
   rawBytes: z.number().int().min(0),
@@ -80,6 +93,8 @@ export type MessageFilter = {
   patientId?: string;
   status?: MessageStatus;
   transport?: Transport;
+  /** null: rows without a processing state (refused rows, rows stored before processing). */
+  processingState?: ProcessingState | null;
   /** received_at >= from */
   from?: Date;
   /** received_at < to */

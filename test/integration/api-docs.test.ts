@@ -26,13 +26,28 @@ describe('OpenAPI document, https.openDocs off', () => {
     expect(answer.status).toBe(200);
     const doc = answer.json() as Document;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/messages', '/api/messages/{id}', '/health/live', '/health/ready', '/hl7', '/metrics']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/messages',
+      '/api/messages/{id}',
+      '/api/messages/{id}/reprocess',
+      '/api/processing',
+      '/api/processing/retry',
+      '/health/live',
+      '/health/ready',
+      '/hl7',
+      '/metrics',
+    ]);
     const list = doc.paths['/api/messages']?.get;
     expect(list?.parameters?.map((p) => p.name).sort()).toEqual(
-      ['controlId', 'cursor', 'event', 'from', 'limit', 'patientId', 'sendingApplication', 'sendingFacility', 'status', 'to', 'transport', 'type'],
+      ['controlId', 'cursor', 'event', 'from', 'limit', 'patientId', 'processingState', 'sendingApplication', 'sendingFacility', 'status', 'to', 'transport', 'type'],
     );
     expect(list?.security).toEqual([{ apiKey: [] }]);
     expect(doc.paths['/api/messages/{id}']?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:format']);
+    expect(doc.paths['/api/messages/{id}/reprocess']?.post?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id']);
+    for (const path of ['/api/processing', '/api/processing/retry', '/api/messages/{id}/reprocess']) {
+      const operation = doc.paths[path]?.get ?? doc.paths[path]?.post;
+      expect(operation?.security, path).toEqual([{ apiKey: [] }]);
+    }
     expect(doc.paths['/health/ready']?.get?.security).toBeUndefined();
     expect(doc.paths['/metrics']?.get?.security).toEqual([{ apiKey: [] }]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -7,7 +7,7 @@ import { startApiApp, type ApiApp } from './api-setup.ts';
 // through a TCP proxy; the shared server is never stopped) and the MLLP door, and needs no key.
 // Meanwhile the operations API answers 503 with Retry-After.
 
-type ReadyBody = { status: string; checks: { store: string; mllp: string; https: string } };
+type ReadyBody = { status: string; degraded: boolean; checks: { store: string; mllp: string; https: string; processing: string } };
 
 const mariadb = await createTestDatabase('api_health');
 
@@ -36,13 +36,13 @@ describe.skipIf(mariadb === null)('health probes (mariadb behind a proxy)', () =
   });
 
   it('is ready while the store answers and both doors listen', async () => {
-    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', checks: { store: 'up', mllp: 'up', https: 'up' } } });
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', degraded: false, checks: { store: 'up', mllp: 'up', https: 'up', processing: 'up' } } });
   });
 
   it('turns not ready (503) when the database connection is cut, and ready again once it is back', async () => {
     db.proxy.cut();
     const started = Date.now();
-    expect(await ready()).toEqual({ status: 503, body: { status: 'not ready', checks: { store: 'down', mllp: 'up', https: 'up' } } });
+    expect(await ready()).toEqual({ status: 503, body: { status: 'not ready', degraded: false, checks: { store: 'down', mllp: 'up', https: 'up', processing: 'unknown' } } });
     // Bounded by db.queryTimeoutMs: a probe never hangs.
     expect(Date.now() - started).toBeLessThan(3000);
     // Liveness does not depend on the database: restarting the process would not help.
@@ -57,11 +57,11 @@ describe.skipIf(mariadb === null)('health probes (mariadb behind a proxy)', () =
     let answer = await ready();
     // The pool reconnects by itself; a few probes may still meet a connection from before the cut.
     for (let attempt = 0; attempt < 20 && answer.status !== 200; attempt++) answer = await ready();
-    expect(answer).toEqual({ status: 200, body: { status: 'ready', checks: { store: 'up', mllp: 'up', https: 'up' } } });
+    expect(answer).toEqual({ status: 200, body: { status: 'ready', degraded: false, checks: { store: 'up', mllp: 'up', https: 'up', processing: 'up' } } });
   });
 
   it('turns not ready when the MLLP door stops listening', async () => {
     await t.app.mllp?.close();
-    expect(await ready()).toEqual({ status: 503, body: { status: 'not ready', checks: { store: 'up', mllp: 'down', https: 'up' } } });
+    expect(await ready()).toEqual({ status: 503, body: { status: 'not ready', degraded: false, checks: { store: 'up', mllp: 'down', https: 'up', processing: 'up' } } });
   });
 });

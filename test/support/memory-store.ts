@@ -1,4 +1,4 @@
-import type { InsertResult, MessageFilter, MessageSummary, NewMessage, Store, StoredMessage } from '../../src/store/store.ts';
+import type { InsertResult, MessageFilter, MessageSummary, NewMessage, ProcessingFields, Store, StoredMessage } from '../../src/store/store.ts';
 
 // A Store made of plain data, for unit tests of the code above the store. It follows the contract
 // (dedup by key, batches all-or-nothing, newest first) without SQL. `failWith` makes every write fail.
@@ -21,7 +21,7 @@ export function createMemoryStore(): MemoryStore {
     const results = batch.map((row): InsertResult => {
       const existing = existingFor(row, pending);
       if (existing) return existing;
-      const stored = { ...row, id: nextId++ };
+      const stored = { ...row, ...processingOnInsert(row), id: nextId++ };
       pending.push(stored);
       return { inserted: true, id: stored.id };
     });
@@ -71,6 +71,12 @@ export function createMemoryStore(): MemoryStore {
   return store;
 }
 
+/** As the engines store a new row: accepted rows wait for processing, refused rows are never processed. */
+function processingOnInsert(row: NewMessage): ProcessingFields {
+  const accepted = row.status === 'received';
+  return { processingState: accepted ? 'received' : null, processingAttempts: accepted ? 0 : null, processingError: null, nextAttemptAt: null, processedAt: null };
+}
+
 /** As the engines list a row: no blobs, their sizes instead. */
 function summarize({ raw, ack, ...rest }: StoredMessage): MessageSummary {
   return { ...rest, rawBytes: raw.length, ackBytes: ack === null ? null : ack.length };
@@ -89,6 +95,7 @@ function select(rows: readonly StoredMessage[], f: MessageFilter): StoredMessage
   ];
   return rows
     .filter((r) => equal.every(([field, value]) => value === undefined || r[field] === value))
+    .filter((r) => f.processingState === undefined || r.processingState === f.processingState)
     .filter((r) => (f.from === undefined || r.receivedAt >= f.from) && (f.to === undefined || r.receivedAt < f.to))
     .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.id - a.id)
     .filter((r) => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { MessageStatus, NewMessage } from '../../src/store/store.ts';
+import type { MessageStatus, NewMessage, ProcessingFields, StoredMessage } from '../../src/store/store.ts';
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -64,4 +64,28 @@ export function agedRow(status: MessageStatus, ageDays: number, controlId: strin
     error: status === 'rejected' ? 'MSH-7: test' : null,
     receivedAt: new Date(now.getTime() - ageDays * DAY_MS),
   });
+}
+
+/** The processing columns of a row no engine has touched (refused, or stored before processing). */
+export const noProcessing: ProcessingFields = Object.freeze({
+  processingState: null,
+  processingAttempts: null,
+  processingError: null,
+  nextAttemptAt: null,
+  processedAt: null,
+});
+
+/** `row` as a read returns it, with id `id` and the given processing columns (none by default). */
+export function storedRow(row: NewMessage, id: number, processing: Partial<ProcessingFields> = {}): StoredMessage {
+  return { ...row, ...noProcessing, ...processing, id };
+}
+
+/**
+ * A read row without its processing columns: write tests compare what they stored, whatever the
+ * processing engine's write side puts in those columns (their reads are tested in processing-read).
+ */
+export function withoutProcessing<T extends Partial<ProcessingFields>>(row: T | null): Omit<T, keyof ProcessingFields> | null {
+  if (row === null) return null;
+  const { processingState: _s, processingAttempts: _a, processingError: _e, nextAttemptAt: _n, processedAt: _p, ...rest } = row;
+  return rest;
 }

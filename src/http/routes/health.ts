@@ -7,13 +7,19 @@ import type { Readiness } from '../health.ts';
 export type HealthRouteDeps = { readiness: () => Promise<Readiness> };
 
 const checkSchema = { type: 'string', enum: ['up', 'down', 'disabled'] } as const;
+const processingCheckSchema = {
+  type: 'string',
+  enum: ['up', 'degraded', 'unknown', 'disabled'],
+  description: 'degraded: the oldest waiting event is older than processing.maxLagSeconds (still ready)',
+} as const;
 const readinessSchema = {
   type: 'object',
   properties: {
     status: { type: 'string', enum: ['ready', 'not ready'] },
+    degraded: { type: 'boolean', description: 'ready, but processing is behind' },
     checks: {
       type: 'object',
-      properties: { store: checkSchema, mllp: checkSchema, https: checkSchema },
+      properties: { store: checkSchema, mllp: checkSchema, https: checkSchema, processing: processingCheckSchema },
     },
   },
 } as const;
@@ -38,7 +44,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteDeps> = async (app, dep
       config: { auth: 'public' },
       schema: {
         tags: ['health'],
-        summary: 'Readiness: the store answers and the MLLP and HTTPS doors are listening (503 otherwise)',
+        summary: 'Readiness: the store answers and the MLLP and HTTPS doors are listening (503 otherwise); processing behind: degraded',
         response: { 200: readinessSchema, 503: readinessSchema },
       },
     },
@@ -46,7 +52,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteDeps> = async (app, dep
       const readiness = await deps.readiness();
       // Probes must not cache a stale answer.
       reply.header('cache-control', 'no-store');
-      return reply.code(readiness.ready ? 200 : 503).send({ status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
+      const status = readiness.ready ? 'ready' : 'not ready';
+      return reply.code(readiness.ready ? 200 : 503).send({ status, degraded: readiness.degraded, checks: readiness.checks });
     },
   );
 };

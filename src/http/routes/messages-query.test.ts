@@ -8,6 +8,15 @@ describe('list query', () => {
     expect(toFilter(query, null)).toEqual({ messageType: 'ADT', triggerEvent: 'A01', patientId: 'P1', limit: 51 });
   });
 
+  it.each([
+    ['failed', 'failed'],
+    ['received', 'received'],
+    ['none', null],
+  ] as const)('maps processingState=%s to the store filter %j', (value, expected) => {
+    const query = listQuerySchema.parse({ processingState: value });
+    expect(toFilter(query, null)).toEqual({ processingState: expected, limit: 51 });
+  });
+
   it('reads from/to as ISO 8601 dates or date-times', () => {
     const query = listQuerySchema.parse({ from: '2024-05-01', to: '2024-05-01T12:00:00+02:00', limit: '500' });
     expect(query.from?.toISOString()).toBe('2024-05-01T00:00:00.000Z');
@@ -22,6 +31,8 @@ describe('list query', () => {
     [{ limit: '2.5' }, /^limit: /],
     [{ status: 'accepted' }, /^status: /],
     [{ transport: 'ftp' }, /^transport: /],
+    [{ processingState: 'done' }, /^processingState: /],
+    [{ processingState: '' }, /^processingState: /],
     [{ from: 'yesterday' }, /^from: expected an ISO 8601/],
     [{ from: '2024-05-01T12:00:00' }, /^from: /],
     [{ from: '2024-05-02', to: '2024-05-01' }, /^to: must be later than from/],

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { MessageFilter } from '../../store/store.ts';
+import { processingState, type MessageFilter, type ProcessingState } from '../../store/store.ts';
 
 // The query string of GET /api/messages, declared once with zod: it validates requests and is
 // turned into the OpenAPI parameters (z.toJSONSchema). Unknown parameters are refused, so a typo
@@ -21,26 +21,46 @@ const instant = z
 
 const text = (description: string) => z.string().min(1).max(250).optional().describe(description);
 
+/** A processing state, or `none`: rows without one (refused, or stored before processing took them in). */
+export const processingStateQuery = z
+  .enum([...processingState.options, 'none'])
+  .optional()
+  .describe('received, processing, processed, failed, skipped, or none (no processing state: refused or historical rows)');
+
+/** `none` is the store's null (no processing state). */
+export function toProcessingFilter(value: ProcessingState | 'none' | undefined): ProcessingState | null | undefined {
+  return value === 'none' ? null : value;
+}
+
+/** The filters a list and a retry (POST /api/processing/retry) share. */
+export const eventFilterShape = {
+  controlId: text('MSH-10, exact'),
+  sendingApplication: text('MSH-3, exact'),
+  sendingFacility: text('MSH-4, exact'),
+  type: text('MSH-9.1 message type, e.g. ADT'),
+  event: text('MSH-9.2 trigger event, e.g. A01'),
+  patientId: text('PID-3.1 of the first repetition, exact'),
+  transport: z.enum(['mllp', 'https']).optional(),
+  from: instant.optional().describe('received at or after (ISO 8601, inclusive)'),
+  to: instant.optional().describe('received before (ISO 8601, exclusive)'),
+};
+
+/** from < to, when both are given. */
+export const rangeInOrder: [(q: { from?: Date | undefined; to?: Date | undefined }) => boolean, { message: string; path: string[] }] = [
+  (q) => q.from === undefined || q.to === undefined || q.from < q.to,
+  { message: 'must be later than from', path: ['to'] },
+];
+
 export const listQuerySchema = z
   .object({
-    controlId: text('MSH-10, exact'),
-    sendingApplication: text('MSH-3, exact'),
-    sendingFacility: text('MSH-4, exact'),
-    type: text('MSH-9.1 message type, e.g. ADT'),
-    event: text('MSH-9.2 trigger event, e.g. A01'),
-    patientId: text('PID-3.1 of the first repetition, exact'),
+    ...eventFilterShape,
     status: z.enum(['received', 'rejected']).optional().describe('received (accepted) or rejected (refused)'),
-    transport: z.enum(['mllp', 'https']).optional(),
-    from: instant.optional().describe('received at or after (ISO 8601, inclusive)'),
-    to: instant.optional().describe('received before (ISO 8601, exclusive)'),
+    processingState: processingStateQuery,
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe(`page size, at most ${maxLimit}`),
     cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
   })
   .strict()
-  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
-    message: 'must be later than from',
-    path: ['to'],
-  });
+  .refine(...rangeInOrder);
 
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
@@ -115,6 +135,7 @@ export function toFilter(query: ListQuery, after: Position | null): MessageFilte
     patientId: query.patientId,
     status: query.status,
     transport: query.transport,
+    processingState: toProcessingFilter(query.processingState),
     from: query.from,
     to: query.to,
     limit: query.limit + 1,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newRow } from '../../../test/support/rows.ts';
+import { newRow, storedRow } from '../../../test/support/rows.ts';
 import { toDetail } from './messages-view.ts';
 
 // The detail view splits a stored message as ingest did (src/hl7/segments.ts).
@@ -13,11 +13,11 @@ describe('toDetail: segments', () => {
     ['CRLF', '\r\n'],
   ])('keeps a bare LF inside a field of a %s message in its segment', (_name, separator) => {
     const raw = Buffer.from([MSH, 'PID|1||7', OBX].join(separator) + separator);
-    expect(toDetail({ ...newRow({ raw, charset: 'UTF-8' }), id: 1 }).segments).toEqual([MSH, 'PID|1||7', OBX]);
+    expect(toDetail(storedRow(newRow({ raw, charset: 'UTF-8' }), 1)).segments).toEqual([MSH, 'PID|1||7', OBX]);
   });
 
   it('splits an LF message on LF and drops trailing padding', () => {
     const raw = Buffer.from(`${MSH}\nPID|1||7\n\0\x1a`);
-    expect(toDetail({ ...newRow({ raw, charset: 'UTF-8' }), id: 1 }).segments).toEqual([MSH, 'PID|1||7']);
+    expect(toDetail(storedRow(newRow({ raw, charset: 'UTF-8' }), 1)).segments).toEqual([MSH, 'PID|1||7']);
   });
 });

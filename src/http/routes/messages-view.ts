@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { decodeMessage } from '../../hl7/charset.ts';
 import { splitSegments } from '../../hl7/segments.ts';
-import type { MessageSummary, StoredMessage } from '../../store/store.ts';
+import { processingState, type MessageSummary, type StoredMessage } from '../../store/store.ts';
 
 // What the operations API shows of a stored row. A list item is metadata only: it may carry the
 // patient identifier (needed to search) but never names or message content. The detail view adds
@@ -28,6 +28,13 @@ export const messageItemSchema = z.object({
   patientId: nullableText.describe('PID-3.1'),
   charset: nullableText.describe('the charset the message was decoded with'),
   sizeBytes: z.number().int(),
+  processingState: processingState
+    .nullable()
+    .describe('where the event is in processing; null: refused, or stored before processing took it in'),
+  processingAttempts: z.number().int().nullable().describe('delivery attempts so far'),
+  processingError: nullableText.describe('why the last attempt failed or the event was skipped (no message content)'),
+  nextAttemptAt: nullableText.describe('ISO 8601, UTC: when a failed attempt is tried again'),
+  processedAt: nullableText.describe('ISO 8601, UTC: when the event reached its final state'),
 });
 
 export const messagePageSchema = z.object({
@@ -66,6 +73,11 @@ export function toItem(row: MessageSummary): MessageItem {
     patientId: row.patientId,
     charset: row.charset,
     sizeBytes: row.rawBytes,
+    processingState: row.processingState,
+    processingAttempts: row.processingAttempts,
+    processingError: row.processingError,
+    nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
+    processedAt: row.processedAt?.toISOString() ?? null,
   };
 }
 

@@ -91,10 +91,10 @@ const detailSchema = {
   },
 };
 
-const unavailable = Symbol('store unavailable');
+export const unavailable = Symbol('store unavailable');
 
 /** A store that cannot be reached is a 503 with Retry-After (come back later), not a 500. */
-async function orUnavailable<T>(reply: FastifyReply, read: () => Promise<T>): Promise<T | typeof unavailable> {
+export async function orUnavailable<T>(reply: FastifyReply, read: () => Promise<T>): Promise<T | typeof unavailable> {
   try {
     return await read();
   } catch (err) {
@@ -105,10 +105,10 @@ async function orUnavailable<T>(reply: FastifyReply, read: () => Promise<T>): Pr
   }
 }
 
-function openApi(schema: z.ZodType): Record<string, unknown> {
+export function openApi(schema: z.ZodType): Record<string, unknown> {
   return z.toJSONSchema(schema, { target: 'openapi-3.0' });
 }
 
-function badRequest(reply: FastifyReply, detail: string): FastifyReply {
+export function badRequest(reply: FastifyReply, detail: string): FastifyReply {
   return sendProblem(reply, 400, 'Bad Request', detail);
 }
