@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { amqpSinkSchema } from '../../src/config/schema.ts';
-import type { Sink, SinkEvent, SinkResult } from '../../src/processing/sink.ts';
+import type { Sink, SinkEvent } from '../../src/processing/sink.ts';
 import { createAmqpSink } from '../../src/processing/sinks/amqp.ts';
 import { amqpHost, amqpUrlViaPort, describeAmqp, openTestConsumer, testAmqpUrl, uniqueAmqpName, type TestConsumer } from '../support/amqp.ts';
 import { createTcpProxy, findClosedPort, type TcpProxy } from '../support/tcp-proxy.ts';
