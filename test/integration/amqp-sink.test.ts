@@ -207,3 +207,20 @@ describeAmqp('amqp sink on a real RabbitMQ', () => {
     expect(down.ready?.()).toBe(false);
   });
 });
+
+describeAmqp('amqp sink: events no queue is bound for', () => {
+  it('counts them delivered (RabbitMQ confirms them) and warns once with the routing key only', async () => {
+    const exchange = uniqueAmqpName('unroutable');
+    const consumer = await openConsumer(exchange, 'hl7.ADT.#');
+    const captured = capturingLog();
+    const sink = await openSink(testAmqpUrl, exchange, {}, captured.log);
+    const orphans = [event({ messageType: 'SIU', triggerEvent: 'S12' }), event({ messageType: 'SIU', triggerEvent: 'S12' })];
+    expect(await sink.deliver([...orphans, event()])).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    await consumer.waitFor((received) => received.length === 1);
+    const warnings = captured.text().split('\n').filter((line) => line.includes('no queue is bound'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('"routingKey":"hl7.SIU.S12"');
+    expect(captured.text()).not.toContain('p:HOSP:1');
+    expect(captured.text()).not.toContain('MSH|');
+  });
+});

@@ -1,4 +1,4 @@
-import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
 import type { Logger } from 'pino';
 import type { AmqpSinkConfig } from '../../config/schema.ts';
 
@@ -69,6 +69,20 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
   let current: { model: ChannelModel; channel: ConfirmChannel } | null = null;
   let lastError = 'not connected yet';
   let closing = false;
+  const unroutableLoggedAt = new Map<string, number>();
+
+  // RabbitMQ drops a message no queue is bound for and still confirms it (`mandatory` makes it say so
+  // first): the event counts as delivered, as with any exchange nobody listens to, but an operator is
+  // told once a minute per routing key. The routing key holds only MSH-9, no identifiers.
+  function warnUnroutable(routingKey: string): void {
+    const now = Date.now();
+    if (now - (unroutableLoggedAt.get(routingKey) ?? -Infinity) < 60_000) return;
+    unroutableLoggedAt.set(routingKey, now);
+    log.warn(
+      { broker, exchange: config.exchange, routingKey },
+      'RabbitMQ dropped messages: no queue is bound to the exchange for this routing key (bind one, or leave these events out of processing.routes)',
+    );
+  }
 
   async function setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
@@ -83,6 +97,7 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
       // connection, which recovery makes with its backoff.
       if (!closing) destroySocket(model, 'publish channel closed');
     });
+    channel.on('return', (message: Message) => warnUnroutable(message.fields.routingKey));
     await channel.assertExchange(config.exchange, 'topic', { durable: true });
     current = { model, channel };
   }

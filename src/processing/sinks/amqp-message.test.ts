@@ -55,6 +55,7 @@ describe('buildAmqpMessage', () => {
     expect(message.content).toBe(raw);
     expect(message.options).toEqual({
       persistent: true,
+      mandatory: true,
       messageId: '42',
       contentType: 'x-application/hl7-v2+er7',
       timestamp: Math.floor(Date.parse('2026-01-02T03:04:05.678Z') / 1000),

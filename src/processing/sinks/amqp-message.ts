@@ -55,6 +55,8 @@ export function buildAmqpMessage(event: SinkEvent): AmqpMessage {
     content: fhir?.body ?? event.raw,
     options: {
       persistent: true,
+      // Unroutable (no queue bound for the key): RabbitMQ returns it, and we log that; see amqp-link.ts.
+      mandatory: true,
       messageId: String(event.id),
       contentType: fhir?.contentType ?? rawContentType(event.charset),
       // AMQP 0-9-1 timestamps are whole seconds; x-hl7-received-at keeps the milliseconds.
