@@ -224,3 +224,22 @@ describeAmqp('amqp sink: events no queue is bound for', () => {
     expect(captured.text()).not.toContain('MSH|');
   });
 });
+
+describeAmqp('amqp sink: a stalled broker', () => {
+  it('answers transient failures and closes within the connect timeout instead of hanging', async () => {
+    const exchange = uniqueAmqpName('stall');
+    await openConsumer(exchange);
+    const proxy = await openProxy();
+    const config = amqpSinkSchema.parse({ url: amqpUrlViaPort(proxy.port), exchange, confirmTimeoutMs: 200, connectTimeoutMs: 500 });
+    const sink = await createAmqpSink(config, capturingLog().log, fastReconnect);
+    expect(sink.ready?.()).toBe(true);
+    proxy.stall();
+    const results = await sink.deliver([event()]);
+    expect(results).toEqual([{ ok: false, permanent: false, error: expect.stringMatching(/within 200 ms/) }]);
+    const again = await sink.deliver([event()]);
+    expect(again).toEqual([{ ok: false, permanent: false, error: expect.stringMatching(/not connected to RabbitMQ/) }]);
+    const started = Date.now();
+    await sink.close?.();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

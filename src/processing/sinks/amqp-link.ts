@@ -69,6 +69,9 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
   let current: { model: ChannelModel; channel: ConfirmChannel } | null = null;
   let lastError = 'not connected yet';
   let closing = false;
+  // The newest connection, open or not, for close(): amqplib's close waits for a close-ok that a
+  // dying connection never sends.
+  let newest: { model: ChannelModel; open: boolean } | null = null;
   const unroutableLoggedAt = new Map<string, number>();
 
   // RabbitMQ drops a message no queue is bound for and still confirms it (`mandatory` makes it say so
@@ -85,6 +88,11 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
   }
 
   async function setup(model: ChannelModel): Promise<void> {
+    const entry = { model, open: true };
+    newest = entry;
+    model.once('close', () => {
+      entry.open = false;
+    });
     const channel = await model.createConfirmChannel();
     channel.on('error', (err: Error) => {
       lastError = scrubbedMessage(err, config.url);
@@ -150,15 +158,22 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
     },
     async close() {
       closing = true;
-      const link = current;
       current = null;
       const closed = recovering.close();
-      const timer = setTimeout(() => link && destroySocket(link.model, 'close timed out'), config.connectTimeoutMs);
-      try {
-        await closed;
-      } finally {
-        clearTimeout(timer);
-      }
+      const last = newest;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          if (last !== null) destroySocket(last.model, 'close timed out');
+          resolve();
+        }, config.connectTimeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        void closed.then(finish, finish);
+        if (last === null || !last.open) finish();
+        else last.model.once('close', finish);
+      });
     },
   };
 }
