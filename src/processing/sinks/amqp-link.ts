@@ -94,6 +94,8 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
       entry.open = false;
     });
     const channel = await model.createConfirmChannel();
+    // Every batch waiting for `drain` listens on the channel; the engine runs up to 256 lanes at once.
+    channel.setMaxListeners(0);
     channel.on('error', (err: Error) => {
       lastError = scrubbedMessage(err, config.url);
       log.warn({ broker, exchange: config.exchange, reason: lastError }, 'RabbitMQ closed the publish channel');
