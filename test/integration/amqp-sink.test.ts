@@ -243,3 +243,24 @@ describeAmqp('amqp sink: a stalled broker', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
+
+describeAmqp('amqp sink: an event that cannot be encoded', () => {
+  it('fails it permanently, the later ones transiently, and keeps the channel usable', async () => {
+    const exchange = uniqueAmqpName('encode');
+    const consumer = await openConsumer(exchange);
+    const sink = await openSink(testAmqpUrl, exchange);
+    // An ordering key longer than an AMQP header table can hold (amqplib encodes tables in 64 KiB).
+    const batch = [event(), event({ orderingKey: 'k'.repeat(70_000) }), event()];
+    const results = await sink.deliver(batch);
+    expect(results).toEqual([
+      { ok: true },
+      { ok: false, permanent: true, error: expect.stringMatching(/publish failed/) },
+      { ok: false, permanent: false, error: expect.stringMatching(/earlier event/) },
+    ]);
+    const next = event();
+    expect(await sink.deliver([next])).toEqual([{ ok: true }]);
+    await consumer.waitFor((received) => received.some((m) => m.properties.messageId === String(next.id)));
+    // The third was published (and is sent again by the engine: consumers drop it by message id).
+    expect(consumer.received.map((m) => Number(m.properties.messageId))).toEqual([batch[0]!.id, batch[2]!.id, next.id]);
+  });
+});

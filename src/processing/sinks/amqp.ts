@@ -14,7 +14,7 @@ export type AmqpSinkOptions = { reconnect?: ReconnectOptions };
 
 const defaultReconnect: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
-type Outcome = { ok: true } | { ok: false; error: string; timedOut?: true };
+type Outcome = { ok: true } | { ok: false; error: string; timedOut?: true; permanent?: true };
 
 /**
  * Connects at once and returns after the first attempt; a broker that is down at start-up does not
@@ -57,7 +57,10 @@ async function publishInOrder(channel: ConfirmChannel, config: AmqpSinkConfig, e
           resolve(err === null || err === undefined ? { ok: true } : { ok: false, error: refusal(err, config.exchange) }),
         );
       } catch (err) {
-        resolve({ ok: false, error: `publish failed: ${err instanceof Error ? err.message : String(err)}` });
+        // amqplib throws RangeError before sending when a header table cannot be encoded (over
+        // 64 KiB): sending the same event again cannot help. Anything else (a closed channel) can.
+        const error = `publish failed: ${err instanceof Error ? err.message : String(err)}`;
+        resolve(err instanceof RangeError ? { ok: false, error, permanent: true } : { ok: false, error });
       }
     });
     confirms.push(confirm);
@@ -114,7 +117,7 @@ function inOrder(outcomes: Outcome[]): SinkResult[] {
   const firstFailure = outcomes.findIndex((outcome) => !outcome.ok);
   return outcomes.map((outcome, index) => {
     if (firstFailure === -1 || index < firstFailure) return { ok: true };
-    if (!outcome.ok) return { ok: false, permanent: false, error: outcome.error };
+    if (!outcome.ok) return { ok: false, permanent: outcome.permanent === true, error: outcome.error };
     return { ok: false, permanent: false, error: 'published, but an earlier event of the same batch failed: sent again with it' };
   });
 }
