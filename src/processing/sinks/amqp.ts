@@ -51,24 +51,33 @@ async function publishInOrder(channel: ConfirmChannel, config: AmqpSinkConfig, e
   for (const event of events) {
     const message = buildAmqpMessage(event);
     let flowing = true;
-    const confirm = new Promise<Outcome>((resolve) => {
-      try {
-        flowing = channel.publish(config.exchange, message.routingKey, message.content, message.options, (err: unknown) =>
-          resolve(err === null || err === undefined ? { ok: true } : { ok: false, error: refusal(err, config.exchange) }),
-        );
-      } catch (err) {
-        // amqplib throws RangeError before sending when a header table cannot be encoded (over
-        // 64 KiB): sending the same event again cannot help. Anything else (a closed channel) can.
-        const error = `publish failed: ${err instanceof Error ? err.message : String(err)}`;
-        resolve(err instanceof RangeError ? { ok: false, error, permanent: true } : { ok: false, error });
-      }
+    let thrown: Outcome | null = null;
+    let settle: (outcome: Outcome) => void = () => undefined;
+    const confirmed = new Promise<Outcome>((resolve) => {
+      settle = resolve;
     });
-    confirms.push(confirm);
+    try {
+      // Called outside the Promise executor, which would swallow what publish throws.
+      flowing = channel.publish(config.exchange, message.routingKey, message.content, message.options, (err: unknown) =>
+        settle(err === null || err === undefined ? { ok: true } : { ok: false, error: refusal(err, config.exchange) }),
+      );
+      confirms.push(confirmed);
+    } catch (err) {
+      // amqplib throws RangeError before sending when a header table cannot be encoded (over
+      // 64 KiB): sending the same event again cannot help. Anything else (a closed channel) can.
+      const error = `publish failed: ${err instanceof Error ? err.message : String(err)}`;
+      thrown = err instanceof RangeError ? { ok: false, error, permanent: true } : { ok: false, error };
+    }
+    // Nothing after a failed publish is sent: it would reach consumers ahead of the failed event.
+    if (thrown !== null) {
+      confirms.push(Promise.resolve(thrown));
+      break;
+    }
     if (!flowing && !(await drained(channel, config.confirmTimeoutMs))) break;
   }
   // Events after a publish that could not proceed were never sent.
   while (confirms.length < events.length) {
-    confirms.push(Promise.resolve({ ok: false, error: 'not sent: the channel to RabbitMQ stayed full' }));
+    confirms.push(Promise.resolve({ ok: false, error: 'not sent: an earlier event of this batch could not be published' }));
   }
   return confirms;
 }
