@@ -26,7 +26,8 @@ export function resourceParticipant(segment: Segment, ctx: MapContext): Json | u
       }
       case 'AIL': {
         const display = locationText(repetitions(field(segment, 3), d)[0] ?? '', ctx);
-        return [display === undefined ? undefined : { display }, field(segment, 4), 12];
+        // AIL-4 is the location's type (0305), not a participant role: no `type`.
+        return [display === undefined ? undefined : { display }, '', 12];
       }
       default:
         return [xcnToReference(repetitions(field(segment, 3), d)[0] ?? '', ctx), field(segment, 4), 12];
