@@ -7,6 +7,13 @@ import { comp, text } from './v2-reader.ts';
 // URI through table 0396 (HL7nnnn → the v2 table's CodeSystem); an unknown name has no URI, so the
 // coding is written without `system` rather than with an invented one.
 
+/** FHIR `code`: no leading, trailing or repeated whitespace (`[^\s]+( [^\s]+)*`). */
+export function fhirCode(value: string): string;
+export function fhirCode(value: string | undefined): string | undefined;
+export function fhirCode(value: string | undefined): string | undefined {
+  return value?.trim().replace(/\s+/g, ' ');
+}
+
 export function codingSystem(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
   const table = /^HL7(\d{4})$/i.exec(name);
@@ -18,7 +25,7 @@ export function codingSystem(name: string | undefined): string | undefined {
 export function toCodeableConcept(value: string, ctx: MapContext, defaultTable?: string): Json | undefined {
   const { d } = ctx;
   const codings = [1, 4, 10].map((at): Json | undefined => {
-    const code = text(comp(value, at, d), d);
+    const code = fhirCode(text(comp(value, at, d), d));
     const display = text(comp(value, at + 1, d), d);
     const systemName = text(comp(value, at + 2, d), d);
     if (code === undefined && display === undefined) return undefined;
@@ -34,5 +41,5 @@ export function toCodeableConcept(value: string, ctx: MapContext, defaultTable?:
 
 /** A coding of a v2 table code, kept beside a mapped one so no information is lost. */
 export function v2Coding(table: string, code: string, display?: string): Json {
-  return { system: v2System(table), code, display };
+  return { system: v2System(table), code: fhirCode(code), display };
 }

@@ -1,6 +1,6 @@
 import { resourceId } from '../ids.ts';
 import { reportStatus0123 } from './concept-maps.ts';
-import { toCodeableConcept } from './cwe-codeableconcept.ts';
+import { fhirCode, toCodeableConcept } from './cwe-codeableconcept.ts';
 import type { MapContext, Json } from './context.ts';
 import { eiKey, eiToIdentifier } from './cx-identifier.ts';
 import { toFhirDateTime, toFhirInstant } from './dtm-datetime.ts';
@@ -47,7 +47,7 @@ export function mapDiagnosticReport(input: ReportInput, ctx: MapContext): Json {
     id: input.id,
     identifier: [eiToIdentifier(placer, ctx, 'PLAC'), eiToIdentifier(filler, ctx, 'FILL')],
     status: (statusCode === undefined ? undefined : reportStatus0123[statusCode]) ?? 'unknown',
-    category: category === undefined ? [] : [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: category }] }],
+    category: category === undefined ? [] : [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: fhirCode(category) }] }],
     code: toCodeableConcept(field(obr, 4), ctx) ?? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'unknown' }] },
     subject: { reference: `Patient/${input.patient}` },
     encounter: input.encounter === undefined ? undefined : { reference: `Encounter/${input.encounter}` },

@@ -1,6 +1,6 @@
 import { resourceId } from '../ids.ts';
 import { interpretation0078, resultStatus0085, v2System } from './concept-maps.ts';
-import { toCodeableConcept } from './cwe-codeableconcept.ts';
+import { fhirCode, toCodeableConcept } from './cwe-codeableconcept.ts';
 import type { MapContext, Json } from './context.ts';
 import { toFhirDateTime } from './dtm-datetime.ts';
 import { observationValue } from './obx-value.ts';
@@ -78,7 +78,7 @@ function interpretation(flag: string, ctx: MapContext): Json | undefined {
   return {
     coding: [
       v3 === undefined ? undefined : { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: v3 },
-      { system: v2System('0078'), code },
+      { system: v2System('0078'), code: fhirCode(code) },
     ],
     text: compText(flag, 2, ctx.d),
   };

@@ -1,4 +1,4 @@
-import { toCodeableConcept } from './cwe-codeableconcept.ts';
+import { fhirCode, toCodeableConcept } from './cwe-codeableconcept.ts';
 import type { MapContext, Json } from './context.ts';
 import { toFhirDateTime } from './dtm-datetime.ts';
 import { ucumCode } from './ucum-units.ts';
@@ -23,7 +23,7 @@ export function toDecimal(value: string | undefined): number | undefined {
 export function unitOf(units: string, ctx: MapContext): Json {
   const unit = compText(units, 1, ctx.d);
   if (unit === undefined) return {};
-  const code = ucumCode(unit, compText(units, 3, ctx.d));
+  const code = fhirCode(ucumCode(unit, compText(units, 3, ctx.d)));
   const display = compText(units, 2, ctx.d);
   return code === undefined ? { unit: display ?? unit } : { unit: display ?? unit, system: 'http://unitsofmeasure.org', code };
 }
@@ -51,7 +51,7 @@ export function observationValue(type: string, value: string, units: string, ctx
       return { valueCodeableConcept: toCodeableConcept(first, ctx) };
     case 'IS':
     case 'ID':
-      return { valueCodeableConcept: plain === undefined ? undefined : { coding: [{ code: plain }] } };
+      return { valueCodeableConcept: plain === undefined ? undefined : { coding: [{ code: fhirCode(plain) }] } };
     case 'DT':
     case 'DTM':
     case 'TS': {
@@ -59,7 +59,7 @@ export function observationValue(type: string, value: string, units: string, ctx
       return at === undefined ? { valueString: plain } : { valueDateTime: at };
     }
     case 'TM': {
-      const m = /^(\d{2})(\d{2})?(\d{2})?(\.\d+)?$/.exec(plain ?? '');
+      const m = /^([01]\d|2[0-3])([0-5]\d)?([0-5]\d)?(\.\d+)?$/.exec(plain ?? '');
       return m === null ? { valueString: plain } : { valueTime: `${m[1]}:${m[2] ?? '00'}:${m[3] ?? '00'}${m[4] ?? ''}` };
     }
     case 'SN':
