@@ -121,15 +121,16 @@ CREATE TABLE IF NOT EXISTS fhir_patient (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Patient name parts (family, given, prefix, suffix, text): norm is lower case without accents,
--- exact_value as written. The birth date is repeated here so family + birthdate is one index range.
+-- exact_value as written. The birth range is repeated here so family + birthdate is one index range.
 CREATE TABLE IF NOT EXISTS fhir_patient_name (
   patient_id VARCHAR(64) NOT NULL,
   part VARCHAR(8) NOT NULL,
   exact_value VARCHAR(200) NOT NULL,
   norm VARCHAR(200) NOT NULL,
   birth_lo BIGINT NULL,
+  birth_hi BIGINT NULL,
   PRIMARY KEY (patient_id, part, exact_value),
-  KEY ix_fhir_patient_name_norm (part, norm, birth_lo)
+  KEY ix_fhir_patient_name_norm (part, norm, birth_lo, birth_hi)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Patient identifiers (system '' when the identifier has none).
@@ -173,5 +174,5 @@ INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
   (1, '0001-initial', '387aef53d696b7d3e4aaf53e870cacaae042f35a420f5923848b3e0576939917', UTC_TIMESTAMP(3)),
   (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3)),
   (3, '0003-processing', '70f124e656efae158c3cdf5a2badbe710910b599758cb88dc2bb5ae775d20d2f', UTC_TIMESTAMP(3)),
-  (5, '0005-fhir', 'a1e63a7f7a57edf982928e465e7b7cf54da9e9bf6e4031983327e43fd8657e12', UTC_TIMESTAMP(3))
+  (5, '0005-fhir', '5e7a43de11e1873ccfe06d95951c501f32dc0eb78dfc92b1054bd6ab38c20694', UTC_TIMESTAMP(3))
 ON DUPLICATE KEY UPDATE version = version;

@@ -37,15 +37,16 @@ CREATE TABLE IF NOT EXISTS fhir_patient (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Patient name parts (family, given, prefix, suffix, text): norm is lower case without accents,
--- exact_value as written. The birth date is repeated here so family + birthdate is one index range.
+-- exact_value as written. The birth range is repeated here so family + birthdate is one index range.
 CREATE TABLE IF NOT EXISTS fhir_patient_name (
   patient_id VARCHAR(64) NOT NULL,
   part VARCHAR(8) NOT NULL,
   exact_value VARCHAR(200) NOT NULL,
   norm VARCHAR(200) NOT NULL,
   birth_lo BIGINT NULL,
+  birth_hi BIGINT NULL,
   PRIMARY KEY (patient_id, part, exact_value),
-  KEY ix_fhir_patient_name_norm (part, norm, birth_lo)
+  KEY ix_fhir_patient_name_norm (part, norm, birth_lo, birth_hi)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Patient identifiers (system '' when the identifier has none).

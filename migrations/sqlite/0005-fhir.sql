@@ -38,16 +38,17 @@ CREATE TABLE IF NOT EXISTS fhir_patient (
 CREATE INDEX IF NOT EXISTS ix_fhir_patient_birth ON fhir_patient (birth_lo, birth_hi);
 
 -- Patient name parts (family, given, prefix, suffix, text): norm is lower case without accents,
--- exact_value as written. The birth date is repeated here so family + birthdate is one index range.
+-- exact_value as written. The birth range is repeated here so family + birthdate is one index range.
 CREATE TABLE IF NOT EXISTS fhir_patient_name (
   patient_id TEXT NOT NULL,
   part TEXT NOT NULL,
   exact_value TEXT NOT NULL,
   norm TEXT NOT NULL,
   birth_lo INTEGER NULL,
+  birth_hi INTEGER NULL,
   PRIMARY KEY (patient_id, part, exact_value)
 ) STRICT;
-CREATE INDEX IF NOT EXISTS ix_fhir_patient_name_norm ON fhir_patient_name (part, norm, birth_lo);
+CREATE INDEX IF NOT EXISTS ix_fhir_patient_name_norm ON fhir_patient_name (part, norm, birth_lo, birth_hi);
 
 -- Patient identifiers (system '' when the identifier has none).
 CREATE TABLE IF NOT EXISTS fhir_identifier (
