@@ -125,3 +125,39 @@ export function parseToken(text: string): TokenValue {
   const code = text.slice(bar + 1);
   return { system: text.slice(0, bar), code: code === '' ? null : code };
 }
+
+export type EverythingSpec = { types: string[] | null; since: number | null; count: number; offset: number; applied: [string, string][] };
+export type EverythingParse = { ok: true; spec: EverythingSpec; ignored: string[] } | { ok: false; status: 400; issues: string[] };
+
+/** Patient/$everything: `_since` (an instant or date), `_type` (comma list), `_count`, `_offset`. */
+export function parseEverything(query: Query, lenient: boolean): EverythingParse {
+  const spec: EverythingSpec = { types: null, since: null, count: defaultCount, offset: 0, applied: [] };
+  const issues: string[] = [];
+  const ignored: string[] = [];
+  for (const [key, raw] of entries(query)) {
+    if (key === '_format') continue;
+    if (key === '_count' || key === '_offset') {
+      const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+      if (Number.isNaN(n) || (key === '_count' && n > maxCount)) issues.push(`${key}: a whole number${key === '_count' ? ` from 0 to ${maxCount}` : ''}`);
+      else if (key === '_count') spec.count = n;
+      else spec.offset = n;
+    } else if (key === '_since') {
+      const range = dateRangeOf(raw);
+      if (range === null) issues.push('_since: an instant (or a date)');
+      else {
+        spec.since = range.lo;
+        spec.applied.push([key, raw]);
+      }
+    } else if (key === '_type') {
+      const types = raw.split(',').map((t) => t.trim());
+      if (types.some((t) => !/^[A-Z][A-Za-z]{1,63}$/.test(t))) issues.push('_type: resource type names, comma separated');
+      else {
+        spec.types = [...(spec.types ?? []), ...types];
+        spec.applied.push([key, raw]);
+      }
+    } else if (lenient) ignored.push(key);
+    else issues.push(`${key}: not a supported parameter of $everything`);
+  }
+  if (issues.length > 0) return { ok: false, status: 400, issues };
+  return { ok: true, spec, ignored };
+}
