@@ -189,6 +189,9 @@ describe.each(engines)('Patient 360 API on %s', (engine) => {
     expect((await get('/fhir/metadata', { accept: 'application/fhir+xml' })).status).toBe(406);
     const json = await get('/fhir/Patient/p-smith?_format=json', { accept: 'application/fhir+xml' });
     expect(json.status).toBe(200);
+    for (const accept of ['*/*', 'application/fhir+json; q=0.9, application/fhir+xml', 'text/html, application/*']) {
+      expect((await get('/fhir/metadata', { accept })).status, accept).toBe(200);
+    }
   });
 
   it('needs a key with the fhir or read role', async () => {

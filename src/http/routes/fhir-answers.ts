@@ -28,8 +28,11 @@ export function refusedFormat(request: FastifyRequest): string | null {
   }
   const accept = request.headers.accept;
   if (accept === undefined || accept.trim() === '') return null;
-  return /(^|[\s,])(\*\/\*|application\/\*|application\/(fhir\+)?json)\b/i.test(accept) ? null : 'Accept: only application/fhir+json is supported';
+  const types = accept.split(',').map((part) => (part.split(';', 1)[0] ?? '').trim().toLowerCase());
+  return types.some((type) => jsonTypes.has(type)) ? null : 'Accept: only application/fhir+json is supported';
 }
+
+const jsonTypes = new Set(['*/*', 'application/*', 'application/json', 'application/fhir+json']);
 
 /** The service's FHIR base URL as the client reached it. */
 export function baseUrlOf(request: FastifyRequest): string {
