@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { createFhirStore } from './fhir/store/fhir-store.ts';
 import { checkReadiness, type Readiness, type ReadinessProbes } from './http/health.ts';
 import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
@@ -90,7 +91,11 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     const budget = createByteBudget(config.mllp.maxInFlightBytes);
     const mllpLog = log.child({ component: 'mllp' });
     mllp = createMllpServer(config.mllp, mllpHandler(ingest, mllpLog), mllpLog, { budget });
-    http = config.https.enabled ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget, processing: processingApi })) : null;
+    // The FHIR resources live in the same database (Patient 360 API); test doubles have no handle.
+    const fhir = store.handle === undefined ? undefined : createFhirStore(store.handle);
+    http = config.https.enabled
+      ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget, processing: processingApi, fhir }))
+      : null;
     try {
       // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.
       await http?.prepare();

@@ -12,8 +12,8 @@ import { sendProblem } from './problem.ts';
 
 export type { Principal } from './identity.ts';
 
-/** `metrics` and `docs` are public with https.openMetrics / https.openDocs, else they need `read`. */
-export type AuthNeed = 'public' | 'ingest' | 'read' | 'operate' | 'metrics' | 'docs';
+/** `metrics` and `docs` are public with https.openMetrics / https.openDocs, else they need `read`; `fhir`: the FHIR API (`read` holds it). */
+export type AuthNeed = 'public' | 'ingest' | 'read' | 'operate' | 'fhir' | 'metrics' | 'docs';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { HttpsConfig } from '../config/schema.ts';
 import type { Ingest } from '../ingest/deps.ts';
+import type { FhirStore } from '../fhir/store/fhir-store.ts';
 import type { ByteBudget } from '../net/byte-budget.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -13,6 +14,7 @@ import { installErrorAnswers, installRequestLog, refuseOutsiders } from './serve
 import type { Readiness } from './health.ts';
 import { hl7Routes } from './hl7-route.ts';
 import { registerOpenApi } from './openapi.ts';
+import { fhirRoutes } from './routes/fhir.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -33,6 +35,8 @@ export type HttpDeps = {
   budget: ByteBudget;
   /** GET /api/processing, reprocess and retry. */
   processing: ProcessingRouteDeps;
+  /** The FHIR resources (Patient 360 API under /fhir); absent when the store has no handle (test doubles). */
+  fhir?: FhirStore | undefined;
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -90,6 +94,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, deps);
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
   await app.register(processingRoutes, deps.processing);
+  if (deps.fhir !== undefined) await app.register(fhirRoutes, { fhir: deps.fhir });
   return app;
 }
 

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import iconv from 'iconv-lite';
+import type { MapOptions, MapResult } from '../../src/fhir/projection.ts';
+import { createFhirSink, type MapMessage } from '../../src/processing/sinks/fhir.ts';
+import type { SinkEvent } from '../../src/processing/sink.ts';
+import { fhirEngines, openFhirStore, type FhirStoreBed } from '../support/fhir-stores.ts';
+
+// The fhir sink with a fake mapping (the real one is src/fhir/map): decoding by charset, permanent
+// failures for unmappable messages, the applied projection, the transaction Bundle for later sinks.
+
+const options: MapOptions = { defaultTimeZone: 'UTC', identifierSystems: {} };
+const silent = { warn: () => undefined, debug: () => undefined };
+
+/** A fake map: `MSH|...` whose last field is `<patient id>^<family>^<event time>`, or `FAIL`. */
+const fakeMap: MapMessage = (raw): MapResult => {
+  const last = raw.split('|').at(-1) ?? '';
+  if (last === 'FAIL') return { ok: false, error: 'PID-3 missing' };
+  const [id = '', family = '', eventTime = ''] = last.split('^');
+  return {
+    ok: true,
+    projection: {
+      eventTime,
+      writes: [
+        { op: 'upsert', resource: { resourceType: 'Patient', id, name: [{ family }] } },
+        { op: 'patch', resourceType: 'Encounter', id: `e-${id}`, set: { status: 'finished', class: null }, create: false },
+      ],
+    },
+  };
+};
+
+function event(id: number, raw: Buffer, charset: string | null = null): SinkEvent {
+  return {
+    id,
+    receivedAt: new Date(),
+    controlId: String(id),
+    messageType: 'ADT',
+    triggerEvent: 'A08',
+    version: '2.5',
+    sendingApplication: 'EHR',
+    sendingFacility: 'H',
+    orderingKey: 'k',
+    charset,
+    raw,
+    upstream: new Map(),
+  };
+}
+
+describe.each(fhirEngines)('fhir sink on %s', (engine) => {
+  let bed: FhirStoreBed;
+  beforeAll(async () => {
+    bed = await openFhirStore(engine, 'fhir_sink');
+  });
+  afterAll(() => bed?.close());
+
+  it('decodes each event in its charset, applies it in order, and hands on a transaction Bundle', async () => {
+    const sink = createFhirSink({ fhirStore: bed.fhir, map: fakeMap, options, log: silent });
+    const latin1 = iconv.encode('MSH|^~\\&|x|p1^Müller^2026-01-01T10:00:00Z', 'latin1');
+    const later = Buffer.from('MSH|^~\\&|x|p1^Müller-Lüdenscheidt^2026-01-01T11:00:00Z', 'utf8');
+    const results = await sink.deliver([event(1, latin1, 'ISO-8859-1'), event(2, later)]);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    const stored = await bed.fhir.read('Patient', 'p1');
+    expect(stored?.resource.name).toEqual([{ family: 'Müller-Lüdenscheidt' }]);
+    expect(stored?.version).toBe(2);
+    const first = results[0];
+    if (first?.ok !== true || first.output === undefined) throw new Error('no output');
+    expect(first.output.contentType).toBe('application/fhir+json');
+    const bundle = JSON.parse(first.output.body.toString('utf8')) as { type: string; entry: { request: { method: string; url: string }; resource: { data?: string } }[] };
+    expect(bundle.type).toBe('transaction');
+    expect(bundle.entry.map((e) => `${e.request.method} ${e.request.url}`)).toEqual(['PUT Patient/p1', 'PATCH Encounter/e-p1']);
+    expect(JSON.parse(Buffer.from(bundle.entry[1]?.resource.data ?? '', 'base64').toString('utf8'))).toEqual([
+      { op: 'add', path: '/status', value: 'finished' },
+      { op: 'remove', path: '/class' },
+    ]);
+  });
+
+  it('fails an unmappable message permanently, and a bad projection too, without stopping the batch', async () => {
+    const sink = createFhirSink({ fhirStore: bed.fhir, map: fakeMap, options, log: silent });
+    const results = await sink.deliver([
+      event(3, Buffer.from('MSH|^~\\&|x|FAIL')),
+      event(4, Buffer.from('MSH|^~\\&|x|p2^Bad^not-a-time')),
+      event(5, Buffer.from('MSH|^~\\&|x|p3^Good^2026-01-01T10:00:00Z')),
+    ]);
+    expect(results).toEqual([
+      { ok: false, permanent: true, error: 'fhir mapping: PID-3 missing' },
+      { ok: false, permanent: true, error: expect.stringMatching(/^fhir projection: /) },
+      expect.objectContaining({ ok: true }),
+    ]);
+    expect(await bed.fhir.read('Patient', 'p2')).toBeNull();
+  });
+
+  it('after a failure that may pass, leaves the rest of the batch for later', async () => {
+    const failing = { ...bed.fhir, apply: () => Promise.reject(new Error('connection lost')) };
+    const sink = createFhirSink({ fhirStore: failing, map: fakeMap, options, log: silent });
+    const results = await sink.deliver([event(6, Buffer.from('MSH|^~\\&|x|p4^A^2026-01-01T10:00:00Z')), event(7, Buffer.from('MSH|^~\\&|x|FAIL'))]);
+    expect(results).toEqual([
+      { ok: false, permanent: false, error: 'fhir store: Error' },
+      { ok: false, permanent: false, error: expect.stringMatching(/earlier event/) },
+    ]);
+  });
+});

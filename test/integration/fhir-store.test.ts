@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FhirResource, Projection } from '../../src/fhir/projection.ts';
+import { fhirEngines, openFhirStore, type FhirStoreBed } from '../support/fhir-stores.ts';
+
+// Store semantics of the FHIR resources on both engines: versions and history, older events
+// ignored, patches, idempotent re-apply, concurrent appliers.
+
+const patient = (id: string, family: string, extra: Record<string, unknown> = {}): FhirResource => ({
+  resourceType: 'Patient',
+  id,
+  name: [{ family, given: ['Ann'] }],
+  birthDate: '1970-05-01',
+  ...extra,
+});
+const upsert = (eventTime: string, ...resources: FhirResource[]): Projection => ({ eventTime, writes: resources.map((resource) => ({ op: 'upsert', resource })) });
+
+describe.each(fhirEngines)('FHIR store on %s', (engine) => {
+  let bed: FhirStoreBed;
+  beforeAll(async () => {
+    bed = await openFhirStore(engine, 'fhir_store');
+  });
+  afterAll(() => bed?.close());
+
+  it('creates version 1 with meta set, and a change makes version 2 with history kept', async () => {
+    expect(await bed.fhir.apply(upsert('2026-01-01T10:00:00Z', patient('p1', 'Smith')))).toEqual(['created']);
+    bed.now.value += 1000;
+    expect(await bed.fhir.apply(upsert('2026-01-01T11:00:00Z', patient('p1', 'Smyth')))).toEqual(['updated']);
+    const current = await bed.fhir.read('Patient', 'p1');
+    expect(current?.version).toBe(2);
+    expect(current?.resource.meta).toEqual({ versionId: '2', lastUpdated: new Date(bed.now.value).toISOString() });
+    const history = await bed.fhir.history('Patient', 'p1');
+    expect(history.map((r) => [(r.meta as { versionId: string }).versionId, (r.name as { family: string }[])[0]?.family])).toEqual([
+      ['2', 'Smyth'],
+      ['1', 'Smith'],
+    ]);
+    expect((await bed.fhir.readVersion('Patient', 'p1', 1))?.name).toEqual([{ family: 'Smith', given: ['Ann'] }]);
+  });
+
+  it('ignores an older event, and makes no version for a write that changes nothing (key order aside)', async () => {
+    expect(await bed.fhir.apply(upsert('2026-01-01T10:30:00Z', patient('p1', 'Older')))).toEqual(['stale']);
+    const { id, resourceType, ...rest } = patient('p1', 'Smyth');
+    const reordered = { ...rest, meta: { versionId: '9', lastUpdated: '2000-01-01T00:00:00Z' }, id, resourceType } as FhirResource;
+    expect(await bed.fhir.apply(upsert('2026-01-01T12:00:00Z', reordered))).toEqual(['unchanged']);
+    // The no-op was still the newest event: an event between the two is older than it.
+    expect(await bed.fhir.apply(upsert('2026-01-01T11:30:00Z', patient('p1', 'Between')))).toEqual(['stale']);
+    expect((await bed.fhir.read('Patient', 'p1'))?.version).toBe(2);
+  });
+
+  it('re-applying the same projection changes nothing', async () => {
+    const projection = upsert('2026-01-02T00:00:00Z', patient('p2', 'Jones'), { resourceType: 'Encounter', id: 'e2', status: 'in-progress', class: { code: 'IMP' }, subject: { reference: 'Patient/p2' } });
+    expect(await bed.fhir.apply(projection)).toEqual(['created', 'created']);
+    expect(await bed.fhir.apply(projection)).toEqual(['unchanged', 'unchanged']);
+    expect((await bed.fhir.history('Encounter', 'e2')).length).toBe(1);
+  });
+
+  it('patches: sets and removes elements, creates only when told, and obeys event time', async () => {
+    const patch = (eventTime: string, id: string, set: Record<string, unknown>, create: boolean): Projection => ({
+      eventTime,
+      writes: [{ op: 'patch', resourceType: 'Encounter', id, set, create }],
+    });
+    expect(await bed.fhir.apply(patch('2026-01-03T00:00:00Z', 'e-none', { status: 'finished' }, false))).toEqual(['absent']);
+    expect(await bed.fhir.read('Encounter', 'e-none')).toBeNull();
+    expect(await bed.fhir.apply(patch('2026-01-03T00:00:00Z', 'e2', { status: 'finished', class: null }, false))).toEqual(['updated']);
+    const e2 = await bed.fhir.read('Encounter', 'e2');
+    expect(e2?.resource).toMatchObject({ status: 'finished', subject: { reference: 'Patient/p2' } });
+    expect(e2?.resource).not.toHaveProperty('class');
+    expect(await bed.fhir.apply(patch('2026-01-02T12:00:00Z', 'e2', { status: 'cancelled' }, false))).toEqual(['stale']);
+    expect(await bed.fhir.apply(patch('2026-01-03T00:00:00Z', 'e3', { status: 'finished' }, true))).toEqual(['created']);
+    expect((await bed.fhir.read('Encounter', 'e3'))?.resource).toMatchObject({ resourceType: 'Encounter', id: 'e3', status: 'finished' });
+  });
+
+  it('concurrent appliers of one resource make one version per distinct change, never a lost one', async () => {
+    const writes = Array.from({ length: 12 }, (_, i) => upsert(`2026-02-01T00:00:${String(i).padStart(2, '0')}Z`, patient('p-race', `Name${i}`)));
+    const outcomes = (await Promise.all(writes.map((w) => bed.fhir.apply(w)))).flat();
+    const current = await bed.fhir.read('Patient', 'p-race');
+    const changes = outcomes.filter((o) => o === 'created' || o === 'updated').length;
+    expect(current?.version).toBe(changes);
+    expect((await bed.fhir.history('Patient', 'p-race')).length).toBe(changes);
+    // Whatever the order, the newest event's name is the one kept.
+    expect(current?.resource.name).toEqual([{ family: 'Name11', given: ['Ann'] }]);
+  });
+
+  it('refuses a projection whose eventTime is not an instant, writing nothing', async () => {
+    await expect(bed.fhir.apply(upsert('yesterday', patient('p-bad', 'X')))).rejects.toThrow(/eventTime/);
+    expect(await bed.fhir.read('Patient', 'p-bad')).toBeNull();
+  });
+});
