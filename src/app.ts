@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
-import { createFhirStore } from './fhir/store/fhir-store.ts';
+import { mapMessage } from './fhir/map/index.ts';
+import { createFhirStore, type FhirStore } from './fhir/store/fhir-store.ts';
 import { checkReadiness, type Readiness, type ReadinessProbes } from './http/health.ts';
 import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
@@ -18,7 +19,9 @@ import { createStepRunner } from './processing/claim-store.ts';
 import { ProcessingEngine } from './processing/engine.ts';
 import type { ProcessingObserver } from './processing/observer.ts';
 import { orderingKeyFor } from './processing/ordering-key.ts';
-import { buildSinks, type SinkFactories } from './processing/sinks/index.ts';
+import { createAmqpSink } from './processing/sinks/amqp.ts';
+import { createFhirSink } from './processing/sinks/fhir.ts';
+import { buildSinks, SinkUnavailableError, type SinkFactories } from './processing/sinks/index.ts';
 import { createOperatorView, type OperatorView } from './processing/operator-view.ts';
 import { RetentionJob } from './retention/job.ts';
 import { isRetentionEnabled } from './retention/policy.ts';
@@ -99,7 +102,8 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     try {
       // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.
       await http?.prepare();
-      processing = await createProcessing(config, store, log, overrides.sinkFactories ?? {}, metrics.processing);
+      const factories = { ...builtInSinkFactories(fhir), ...overrides.sinkFactories };
+      processing = await createProcessing(config, store, log, factories, metrics.processing);
       await mllp.listen();
       await http?.listen();
       await processing?.start();
@@ -112,7 +116,16 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     }
     retention = startRetention(config, store, log);
     const bound = addresses();
-    log.info({ mllp: formatAddress(bound.mllp), https: formatAddress(bound.https), db: describeDb(config) }, 'hl7v2-listener started');
+    log.info(
+      {
+        mllp: formatAddress(bound.mllp),
+        https: formatAddress(bound.https),
+        db: describeDb(config),
+        processing: config.processing.enabled ? config.processing.ordering : 'off',
+        fhirTimeZone: config.fhir.defaultTimeZone,
+      },
+      'hl7v2-listener started',
+    );
     return bound;
   }
 
@@ -189,6 +202,20 @@ export function ingestOptionsFor(config: Config): IngestOptions {
 function httpDeps(config: Config, parts: Omit<HttpDeps, 'config'>): HttpDeps {
   const maxMessageBytes = config.https.maxMessageBytes ?? config.mllp.maxMessageBytes;
   return { ...parts, config: { ...config.https, maxMessageBytes }, log: parts.log.child({ component: 'https' }) };
+}
+
+/** The sinks with modules of their own: `fhir` writes into the FHIR store, `amqp` publishes to RabbitMQ. */
+function builtInSinkFactories(fhir: FhirStore | undefined): SinkFactories {
+  return {
+    fhir: ({ config, log }) => {
+      if (fhir === undefined) throw new SinkUnavailableError('the fhir sink needs a database store (this one is a test double)');
+      return createFhirSink({ fhirStore: fhir, map: mapMessage, options: config.fhir, log });
+    },
+    amqp: ({ config, log }) => {
+      if (config.processing.amqp === undefined) throw new SinkUnavailableError('processing.amqp (url, exchange) is missing');
+      return createAmqpSink(config.processing.amqp, log);
+    },
+  };
 }
 
 /** Built after the store (its sinks may need it), started once the doors listen. */

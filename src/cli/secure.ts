@@ -13,7 +13,7 @@ const USAGE = [
   'usage: npm run secure -- encrypt <value>    prints the encrypted form, ![...]',
   '       npm run secure -- decrypt <![...]>   prints the plain value',
   'The key comes from HL7_KEY. In YAML, quote the result: password: \'![...]\'',
-  '       npm run secure -- new-api-key <name> [--roles ingest,read]',
+  '       npm run secure -- new-api-key <name> [--roles ingest,read,operate,fhir]',
   '                                            prints a new HTTPS API key once, and its https.apiKeys entry',
 ].join('\n');
 
@@ -61,7 +61,8 @@ function decrypt(value: string, key: string, io: SecureIo): number {
   return 1;
 }
 
-const roleNames = ['ingest', 'read'] as const;
+// The roles of https.apiKeys (config schema): operate implies read, read implies fhir.
+const roleNames = ['ingest', 'read', 'operate', 'fhir'] as const;
 
 /** The name goes into YAML unquoted and into logs: keep it to a plain word. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -71,8 +72,8 @@ function newApiKey(args: readonly string[], io: SecureIo): number {
   const roles = readRoles(options);
   if (name === undefined || !namePattern.test(name) || roles === null) {
     io.err(
-      'usage: npm run secure -- new-api-key <name> [--roles ingest,read]\n' +
-        'name: letters, digits, . _ - (at most 64); roles: ingest and/or read (default ingest)',
+      'usage: npm run secure -- new-api-key <name> [--roles ingest,read,operate,fhir]\n' +
+        'name: letters, digits, . _ - (at most 64); roles: any of ingest, read, operate, fhir (default ingest)',
     );
     return 1;
   }
