@@ -112,7 +112,7 @@ function runSync<T>(db: Database.Database, statements: Map<string, Database.Stat
 }
 
 /** SQLite: the store's one handle; each transaction runs to its end synchronously (BEGIN IMMEDIATE). */
-export function createSqliteRunner(db: Database.Database): StepRunner {
+export function createSqliteRunner(db: Database.Database, dialect: Dialect = sqliteDialect): StepRunner {
   const statements = new Map<string, Database.Statement>();
   const guarded = <T>(work: () => T): Promise<T> => {
     try {
@@ -122,7 +122,7 @@ export function createSqliteRunner(db: Database.Database): StepRunner {
     }
   };
   return {
-    dialect: sqliteDialect,
+    dialect,
     shared: false,
     read: (steps) => guarded(() => runSync(db, statements, steps())),
     transact: (steps) => guarded(() => db.transaction(() => runSync(db, statements, steps())).immediate()),
