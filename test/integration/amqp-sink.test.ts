@@ -264,3 +264,22 @@ describeAmqp('amqp sink: an event that cannot be encoded', () => {
     expect(consumer.received.map((m) => Number(m.properties.messageId))).toEqual([batch[0]!.id, next.id]);
   });
 });
+
+describeAmqp('amqp sink: an exchange of another type', () => {
+  it('stays not ready and says why in words an operator can act on', async () => {
+    const exchange = uniqueAmqpName('mismatch');
+    const model = await (await import('amqplib')).connect(testAmqpUrl);
+    const channel = await model.createChannel();
+    await channel.assertExchange(exchange, 'direct', { durable: true });
+    cleanups.push(async () => {
+      await channel.deleteExchange(exchange);
+      await model.close();
+    });
+    const captured = capturingLog();
+    const sink = await openSink(testAmqpUrl, exchange, {}, captured.log);
+    expect(sink.ready?.()).toBe(false);
+    const [result] = await sink.deliver([event()]);
+    expect(result).toMatchObject({ ok: false, permanent: false, error: expect.stringMatching(/inequivalent arg 'type' for exchange/) });
+    expect(captured.text()).toContain('RabbitMQ not available');
+  });
+});
