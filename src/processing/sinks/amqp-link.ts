@@ -88,6 +88,10 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
   }
 
   async function setup(model: ChannelModel): Promise<void> {
+    // Recovery listens for the connection's 'error' only once setup has finished; an error during
+    // setup (the broker cut right then) would otherwise be an unhandled 'error' event and end the
+    // process. The failure still reaches us: setup rejects and recovery reports 'connect-failed'.
+    model.on('error', () => undefined);
     const entry = { model, open: true };
     newest = entry;
     model.once('close', () => {
