@@ -283,3 +283,24 @@ describeAmqp('amqp sink: an exchange of another type', () => {
     expect(captured.text()).toContain('RabbitMQ not available');
   });
 });
+
+describeAmqp('amqp sink: the exchange deleted under it', () => {
+  it('fails the batch as transient, declares the exchange again on a new channel, and delivers', async () => {
+    const exchange = uniqueAmqpName('deleted');
+    const captured = capturingLog();
+    const sink = await openSink(testAmqpUrl, exchange, {}, captured.log);
+    const model = await (await import('amqplib')).connect(testAmqpUrl);
+    cleanups.push(async () => model.close());
+    const admin = await model.createChannel();
+    await admin.deleteExchange(exchange);
+    // Publishing to a missing exchange is a channel error (404): the channel closes.
+    const results = await sink.deliver([event(), event()]);
+    expect(results.every((result) => !result.ok && !result.permanent)).toBe(true);
+    expect(captured.text()).toContain('NOT_FOUND');
+    await waitUntil(() => sink.ready?.() === true && captured.text().split('connected to RabbitMQ').length === 3, 'a new connection');
+    const consumer = await openConsumer(exchange);
+    const next = event();
+    expect(await sink.deliver([next])).toEqual([{ ok: true }]);
+    await consumer.waitFor((received) => received.some((m) => m.properties.messageId === String(next.id)));
+  });
+});
