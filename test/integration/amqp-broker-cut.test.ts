@@ -4,6 +4,7 @@ import { amqpSinkSchema } from '../../src/config/schema.ts';
 import type { Sink, SinkEvent } from '../../src/processing/sink.ts';
 import { createAmqpSink } from '../../src/processing/sinks/amqp.ts';
 import { amqpHost, amqpUrlViaPort, describeAmqp, openTestConsumer, uniqueAmqpName, type TestConsumer } from '../support/amqp.ts';
+import { waitUntil } from '../support/fault-load.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 // The broker connection cut twice mid-run (a TCP proxy in front of RabbitMQ), while the test drives the
@@ -35,14 +36,6 @@ function events(): SinkEvent[] {
       upstream: new Map(),
     };
   });
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describeAmqp('amqp sink with the broker cut mid-run', () => {
@@ -88,7 +81,7 @@ describeAmqp('amqp sink with the broker cut mid-run', () => {
         expect(done).toBeLessThan(batch.length);
         cutBatches += 1;
         // While the broker is away, delivery fails fast and the sink says it is not ready.
-        await waitUntil(() => sink.ready?.() === false, 'the sink notices the cut');
+        await waitUntil(() => sink.ready?.() === false, 10_000, 'the sink notices the cut');
         for (let attempt = 0; attempt < 3; attempt += 1) {
           const started = Date.now();
           const down = await sink.deliver(pending.slice(0, batchSize));
@@ -98,7 +91,7 @@ describeAmqp('amqp sink with the broker cut mid-run', () => {
         }
         proxy.restore();
       }
-      if (done < batch.length) await waitUntil(() => sink.ready?.() === true, 'the sink reconnects');
+      if (done < batch.length) await waitUntil(() => sink.ready?.() === true, 10_000, 'the sink reconnects');
     }
     expect(cutBatches).toBe(2);
     expect(failedWhileDown).toBe(6);

@@ -88,6 +88,10 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
   }
 
   async function setup(model: ChannelModel): Promise<void> {
+    // Recovery listens for the connection's 'error' only once setup has finished; an error during
+    // setup (the broker cut right then) would otherwise be an unhandled 'error' event and end the
+    // process. The failure still reaches us: setup rejects and recovery reports 'connect-failed'.
+    model.on('error', () => undefined);
     const entry = { model, open: true };
     newest = entry;
     model.once('close', () => {
@@ -104,8 +108,11 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
       if (current?.channel !== channel) return;
       current = null;
       // A channel closed on its own (e.g. a channel error) cannot be reused: start over with a new
-      // connection, which recovery makes with its backoff.
-      if (!closing) destroySocket(model, 'publish channel closed');
+      // connection, which recovery makes with its backoff. Channels also close when their connection
+      // does; then the connection's own close comes right after and nothing is to be done.
+      setImmediate(() => {
+        if (!closing && entry.open) destroySocket(model, 'publish channel closed');
+      });
     });
     channel.on('return', (message: Message) => warnUnroutable(message.fields.routingKey));
     await channel.assertExchange(config.exchange, 'topic', { durable: true });
