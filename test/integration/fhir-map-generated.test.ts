@@ -110,5 +110,5 @@ describe('FHIR mapping of generated messages', () => {
       }),
       fuzzOptions(150),
     );
-  });
+  }, 300_000);
 });

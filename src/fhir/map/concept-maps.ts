@@ -155,11 +155,11 @@ export const allergenCategory0127: Record<string, string> = {
   AA: 'biologic',
 };
 
-/** 0128 Allergy Severity → AllergyIntolerance.criticality (required). */
+/** 0128 Allergy Severity → AllergyIntolerance.criticality (required). MO: unmatched in the IG, no criticality. */
 export const allergySeverity0128: Record<string, string> = {
   SV: 'high',
-  MO: 'low',
   MI: 'low',
+  // decided (IG: unmatched)
   U: 'unable-to-assess',
 };
 
@@ -183,8 +183,11 @@ export const nameUse0200: Record<string, string> = {
 export const addressUse0190: Record<string, string> = { BA: 'old', BI: 'billing', C: 'temp', B: 'work', O: 'work', H: 'home', HV: 'temp', L: 'home' };
 export const addressType0190: Record<string, string> = { M: 'postal', SH: 'physical' };
 
-/** 0201 Telecommunication Use → contact-point-use (required). */
-export const telecomUse0201: Record<string, string> = { PRN: 'home', ORN: 'home', VHN: 'home', WPN: 'work', PRS: 'mobile', EMR: 'temp', ASN: 'temp', NET: 'home', BPN: 'work' };
+/**
+ * 0201 Telecommunication Use → contact-point-use (required). The IG maps only these three; any other
+ * code gets the field's default use (PID-13 home, PID-14 work), or none.
+ */
+export const telecomUse0201: Record<string, string> = { PRN: 'home', WPN: 'work', PRS: 'mobile' };
 
 /** 0202 Telecommunication Equipment Type → contact-point-system (required). CP: phone + use mobile. */
 export const telecomSystem0202: Record<string, string> = {

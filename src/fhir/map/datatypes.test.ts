@@ -63,7 +63,7 @@ describe('XTN → ContactPoint', () => {
   it.each([
     ['formatted number, PID-13 default use home', '(555)555-1234', 'home', { system: 'phone', value: '(555)555-1234', use: 'home' }],
     ['work number', '^WPN^PH^^1^555^5551234', undefined, { system: 'phone', value: '+1 555 5551234', use: 'work' }],
-    ['e-mail from XTN-4', '^NET^Internet^jane@example.org', undefined, { system: 'email', value: 'jane@example.org', use: 'home' }],
+    ['e-mail from XTN-4', '^NET^Internet^jane@example.org', undefined, { system: 'email', value: 'jane@example.org' }],
     ['cell phone: phone + mobile', '^PRN^CP^^^555^1234567', 'home', { system: 'phone', value: '555 1234567', use: 'mobile' }],
     ['fax', '555-1234^WPN^FX', undefined, { system: 'fax', value: '555-1234', use: 'work' }],
     ['unformatted number XTN-12 wins', '(555) 111^PRN^PH^^^^^^^^^+15551112222', undefined, { system: 'phone', value: '+15551112222', use: 'home' }],
