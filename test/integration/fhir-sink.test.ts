@@ -88,13 +88,13 @@ describe.each(fhirEngines)('fhir sink on %s', (engine) => {
     expect(await bed.fhir.read('Patient', 'p2')).toBeNull();
   });
 
-  it('after a failure that may pass, leaves the rest of the batch for later', async () => {
-    const failing = { ...bed.fhir, apply: () => Promise.reject(new Error('connection lost')) };
+  it('when the store fails, every event it was to apply is retried later; unmappable ones still fail for good', async () => {
+    const failing = { ...bed.fhir, applyAll: () => Promise.reject(new Error('connection lost')) };
     const sink = createFhirSink({ fhirStore: failing, map: fakeMap, options, log: silent });
     const results = await sink.deliver([event(6, Buffer.from('MSH|^~\\&|x|p4^A^2026-01-01T10:00:00Z')), event(7, Buffer.from('MSH|^~\\&|x|FAIL'))]);
     expect(results).toEqual([
       { ok: false, permanent: false, error: 'fhir store: Error' },
-      { ok: false, permanent: false, error: expect.stringMatching(/earlier event/) },
+      { ok: false, permanent: true, error: 'fhir mapping: PID-3 missing' },
     ]);
   });
 });

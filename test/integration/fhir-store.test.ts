@@ -80,6 +80,22 @@ describe.each(fhirEngines)('FHIR store on %s', (engine) => {
     expect(current?.resource.name).toEqual([{ family: 'Name11', given: ['Ann'] }]);
   });
 
+  it('applies several projections in one transaction, in order, each write judged against the ones before', async () => {
+    const outcomes = await bed.fhir.applyAll([
+      upsert('2026-03-01T02:00:00Z', patient('p-batch', 'Two')),
+      upsert('2026-03-01T01:00:00Z', patient('p-batch', 'One')),
+      { eventTime: '2026-03-01T03:00:00Z', writes: [{ op: 'patch', resourceType: 'Patient', id: 'p-batch', set: { gender: 'female' }, create: false }] },
+      upsert('2026-03-01T03:00:00Z', patient('p-batch', 'Two', { gender: 'female' }), patient('p-batch-2', 'Other')),
+    ]);
+    expect(outcomes).toEqual([['created'], ['stale'], ['updated'], ['unchanged', 'created']]);
+    const history = await bed.fhir.history('Patient', 'p-batch');
+    expect(history.map((r) => [(r.meta as { versionId: string }).versionId, r.gender ?? null])).toEqual([
+      ['2', 'female'],
+      ['1', null],
+    ]);
+    expect((await bed.fhir.read('Patient', 'p-batch'))?.version).toBe(2);
+  });
+
   it('refuses a projection whose eventTime is not an instant, writing nothing', async () => {
     await expect(bed.fhir.apply(upsert('yesterday', patient('p-bad', 'X')))).rejects.toThrow(/eventTime/);
     expect(await bed.fhir.read('Patient', 'p-bad')).toBeNull();

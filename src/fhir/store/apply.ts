@@ -2,10 +2,12 @@ import type { FhirResource, Projection, ResourceWrite } from '../projection.ts';
 import { indexRowsOf } from './index-rows.ts';
 import type { Row, Step } from './engine.ts';
 
-// How a projection becomes versions, written once for both engines as a generator of SQL steps: the
+// How projections become versions, written once for both engines as a generator of SQL steps: the
 // SQLite driver runs it synchronously inside one transaction (nothing else can touch the one handle
-// in between), the MariaDB driver awaits each step on one connection inside one transaction, the
-// current row read with FOR UPDATE so concurrent appliers of the same resource queue up.
+// in between), the MariaDB driver awaits each step on one connection inside one transaction.
+// Round trips are few whatever the number of writes: the current rows are read (FOR UPDATE, so
+// concurrent appliers of a resource queue up) in one statement per chunk, the writes are worked out
+// in memory in order, then written as multi-row statements per table.
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'absent';
 
@@ -14,48 +16,90 @@ export class ProjectionError extends Error {
   override readonly name = 'ProjectionError';
 }
 
-type Current = { version: number; eventTime: number; content: FhirResource };
+type State = {
+  type: string;
+  id: string;
+  /** In the table before this transaction. */
+  stored: boolean;
+  version: number;
+  eventTime: number;
+  content: FhirResource | null;
+  /** A new version to write (content, versions for history). */
+  versions: FhirResource[];
+  /** Only event_time moved forward. */
+  touched: boolean;
+};
 
-export function* applySteps(projection: Projection, now: number): Generator<Step, WriteOutcome[], Row[]> {
+/** Rows per statement stay under this many placeholders (SQLite and MariaDB both take far more). */
+const maxParams = 4000;
+
+export function eventTimeOf(projection: Projection): number {
   const eventTime = Date.parse(projection.eventTime);
   if (Number.isNaN(eventTime)) throw new ProjectionError('the projection eventTime is not an instant');
-  const outcomes: WriteOutcome[] = [];
-  for (const write of projection.writes) {
-    const [type, id] = write.op === 'upsert' ? [write.resource.resourceType, write.resource.id] : [write.resourceType, write.id];
-    const rows = yield { sql: selectCurrent, params: [type, id], lock: true };
-    const row = rows[0];
-    const current: Current | null =
-      row === undefined ? null : { version: Number(row.version), eventTime: Number(row.event_time), content: JSON.parse(String(row.content)) as FhirResource };
-    // An older event never overwrites what a newer one wrote (the same time applies: a redelivery).
-    if (current !== null && eventTime < current.eventTime) {
-      outcomes.push('stale');
-      continue;
-    }
-    const next = nextContent(write, current, type, id);
-    if (next === null) {
-      outcomes.push('absent');
-      continue;
-    }
-    if (current !== null && canonical(withoutMeta(current.content)) === canonical(withoutMeta(next))) {
-      if (eventTime > current.eventTime) yield { sql: 'UPDATE fhir_resource SET event_time = ? WHERE resource_type = ? AND id = ?', params: [eventTime, type, id] };
-      outcomes.push('unchanged');
-      continue;
-    }
-    const version = (current?.version ?? 0) + 1;
-    const stored = stamp(next, version, now);
-    yield* writeVersion(stored, current !== null, version, eventTime, now);
-    outcomes.push(current === null ? 'created' : 'updated');
-  }
+  return eventTime;
+}
+
+/** One outcome list per projection, each with one outcome per write, in order. */
+export function* applySteps(projections: readonly Projection[], now: number): Generator<Step, WriteOutcome[][], Row[]> {
+  const times = projections.map(eventTimeOf);
+  const states = yield* readStates(projections);
+  const outcomes = projections.map((projection, i) => projection.writes.map((write) => applyWrite(states, write, times[i] ?? 0, now)));
+  yield* writeStates([...states.values()], now);
   return outcomes;
 }
 
-const selectCurrent = 'SELECT version, event_time, content FROM fhir_resource WHERE resource_type = ? AND id = ?';
+const keyOf = (type: string, id: string): string => `${type}/${id}`;
+const targetOf = (write: ResourceWrite): [string, string] =>
+  write.op === 'upsert' ? [write.resource.resourceType, write.resource.id] : [write.resourceType, write.id];
+
+function* readStates(projections: readonly Projection[]): Generator<Step, Map<string, State>, Row[]> {
+  const states = new Map<string, State>();
+  for (const projection of projections) {
+    for (const write of projection.writes) {
+      const [type, id] = targetOf(write);
+      if (!states.has(keyOf(type, id))) states.set(keyOf(type, id), { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, versions: [], touched: false });
+    }
+  }
+  for (const chunk of chunks([...states.values()], 2)) {
+    const where = chunk.map(() => '(resource_type = ? AND id = ?)').join(' OR ');
+    const rows = yield { sql: `SELECT resource_type, id, version, event_time, content FROM fhir_resource WHERE ${where}`, params: chunk.flatMap((s) => [s.type, s.id]), lock: true };
+    for (const row of rows) {
+      const state = states.get(keyOf(String(row.resource_type), String(row.id)));
+      if (state === undefined) continue;
+      Object.assign(state, { stored: true, version: Number(row.version), eventTime: Number(row.event_time), content: JSON.parse(String(row.content)) as FhirResource });
+    }
+  }
+  return states;
+}
+
+function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime: number, now: number): WriteOutcome {
+  const [type, id] = targetOf(write);
+  const state = states.get(keyOf(type, id));
+  if (state === undefined) throw new Error('unreachable: every target was read');
+  // An older event never overwrites what a newer one wrote (the same time applies: a redelivery).
+  if (state.content !== null && eventTime < state.eventTime) return 'stale';
+  const next = nextContent(write, state.content, type, id);
+  if (next === null) return 'absent';
+  if (state.content !== null && canonical(withoutMeta(state.content)) === canonical(withoutMeta(next))) {
+    if (eventTime > state.eventTime) {
+      state.eventTime = eventTime;
+      state.touched = true;
+    }
+    return 'unchanged';
+  }
+  const created = state.content === null;
+  state.version += 1;
+  state.eventTime = eventTime;
+  state.content = stamp(next, state.version, now);
+  state.versions.push(state.content);
+  return created ? 'created' : 'updated';
+}
 
 /** The resource the write makes of what is stored; null when a patch may not create it. */
-function nextContent(write: ResourceWrite, current: Current | null, type: string, id: string): FhirResource | null {
+function nextContent(write: ResourceWrite, current: FhirResource | null, type: string, id: string): FhirResource | null {
   if (write.op === 'upsert') return withoutMeta(write.resource);
   if (current === null && !write.create) return null;
-  const base: FhirResource = current === null ? { resourceType: type, id } : withoutMeta(current.content);
+  const base: FhirResource = current === null ? { resourceType: type, id } : withoutMeta(current);
   for (const [key, value] of Object.entries(write.set)) {
     if (key === 'resourceType' || key === 'id') continue;
     if (value === null) delete base[key];
@@ -87,51 +131,78 @@ export function canonical(value: unknown): string {
   );
 }
 
-function* writeVersion(resource: FhirResource, exists: boolean, version: number, eventTime: number, now: number): Generator<Step, void, Row[]> {
-  const { resourceType: type, id } = resource;
-  const json = JSON.stringify(resource);
-  const index = indexRowsOf(resource);
-  yield exists
-    ? {
-        sql: 'UPDATE fhir_resource SET version = ?, event_time = ?, last_updated = ?, deleted = 0, merged_into = ?, content = ? WHERE resource_type = ? AND id = ?',
-        params: [version, eventTime, now, index.mergedInto, json, type, id],
-      }
-    : {
-        sql: 'INSERT INTO fhir_resource (resource_type, id, version, event_time, last_updated, deleted, merged_into, content) VALUES (?, ?, ?, ?, ?, 0, ?, ?)',
-        params: [type, id, version, eventTime, now, index.mergedInto, json],
-      };
-  yield { sql: 'INSERT INTO fhir_history (resource_type, id, version, last_updated, content) VALUES (?, ?, ?, ?, ?)', params: [type, id, version, now, json] };
-  if (exists) yield* deleteIndexRows(type, id);
-  const p = index.patient;
-  if (p !== null) {
-    yield { sql: 'INSERT INTO fhir_patient (id, gender, birth_lo, birth_hi) VALUES (?, ?, ?, ?)', params: [id, p.gender, p.birth?.lo ?? null, p.birth?.hi ?? null] };
-    yield* insertRows(
-      'fhir_patient_name (patient_id, part, exact_value, norm, birth_lo, birth_hi)',
-      p.names.map((n) => [id, n.part, n.exact, n.norm, p.birth?.lo ?? null, p.birth?.hi ?? null]),
-    );
-    yield* insertRows('fhir_identifier (patient_id, system, value)', p.identifiers.map((i) => [id, i.system, i.value]));
+function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
+  for (const s of all.filter((s) => s.touched && s.versions.length === 0)) {
+    yield { sql: 'UPDATE fhir_resource SET event_time = ? WHERE resource_type = ? AND id = ?', params: [s.eventTime, s.type, s.id] };
+  }
+  const changed = all.filter((s) => s.versions.length > 0 && s.content !== null);
+  if (changed.length === 0) return;
+  const replaced = changed.filter((s) => s.stored);
+  yield* deleteIndexRows(replaced);
+  const rows = changed.map((s) => ({ s, content: s.content as FhirResource, index: indexRowsOf(s.content as FhirResource) }));
+  for (const { s, content, index } of rows.filter((r) => r.s.stored)) {
+    yield {
+      sql: 'UPDATE fhir_resource SET version = ?, event_time = ?, last_updated = ?, deleted = 0, merged_into = ?, content = ? WHERE resource_type = ? AND id = ?',
+      params: [s.version, s.eventTime, now, index.mergedInto, JSON.stringify(content), s.type, s.id],
+    };
   }
   yield* insertRows(
-    'fhir_compartment (patient_id, resource_type, resource_id, date_lo, date_hi, status)',
-    index.compartment.map((c) => [c.patientId, type, id, c.date?.lo ?? null, c.date?.hi ?? null, c.status]),
+    'fhir_resource (resource_type, id, version, event_time, last_updated, deleted, merged_into, content)',
+    rows.filter((r) => !r.s.stored).map(({ s, content, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, JSON.stringify(content)]),
   );
-  yield* insertRows('fhir_code (resource_type, resource_id, system, code)', index.codes.map((c) => [type, id, c.system, c.code]));
+  yield* insertRows(
+    'fhir_history (resource_type, id, version, last_updated, content)',
+    changed.flatMap((s) => s.versions.map((v) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, JSON.stringify(v)])),
+  );
+  yield* insertIndexRows(rows.map((r) => ({ type: r.s.type, id: r.s.id, index: r.index })));
 }
 
-function* deleteIndexRows(type: string, id: string): Generator<Step, void, Row[]> {
-  if (type === 'Patient') {
-    yield { sql: 'DELETE FROM fhir_patient WHERE id = ?', params: [id] };
-    yield { sql: 'DELETE FROM fhir_patient_name WHERE patient_id = ?', params: [id] };
-    yield { sql: 'DELETE FROM fhir_identifier WHERE patient_id = ?', params: [id] };
+type Indexed = { type: string; id: string; index: ReturnType<typeof indexRowsOf> };
+
+function* insertIndexRows(rows: Indexed[]): Generator<Step, void, Row[]> {
+  const patients = rows.flatMap((r) => (r.index.patient === null ? [] : [{ id: r.id, p: r.index.patient }]));
+  yield* insertRows('fhir_patient (id, gender, birth_lo, birth_hi)', patients.map(({ id, p }) => [id, p.gender, p.birth?.lo ?? null, p.birth?.hi ?? null]));
+  yield* insertRows(
+    'fhir_patient_name (patient_id, part, exact_value, norm, birth_lo, birth_hi)',
+    patients.flatMap(({ id, p }) => p.names.map((n) => [id, n.part, n.exact, n.norm, p.birth?.lo ?? null, p.birth?.hi ?? null])),
+  );
+  yield* insertRows('fhir_identifier (patient_id, system, value)', patients.flatMap(({ id, p }) => p.identifiers.map((i) => [id, i.system, i.value])));
+  yield* insertRows(
+    'fhir_compartment (patient_id, resource_type, resource_id, date_lo, date_hi, status)',
+    rows.flatMap((r) => r.index.compartment.map((c) => [c.patientId, r.type, r.id, c.date?.lo ?? null, c.date?.hi ?? null, c.status])),
+  );
+  yield* insertRows('fhir_code (resource_type, resource_id, system, code)', rows.flatMap((r) => r.index.codes.map((c) => [r.type, r.id, c.system, c.code])));
+}
+
+function* deleteIndexRows(states: State[]): Generator<Step, void, Row[]> {
+  const patientIds = states.filter((s) => s.type === 'Patient').map((s) => s.id);
+  for (const chunk of chunks(patientIds, 1)) {
+    const marks = chunk.map(() => '?').join(', ');
+    yield { sql: `DELETE FROM fhir_patient WHERE id IN (${marks})`, params: chunk };
+    yield { sql: `DELETE FROM fhir_patient_name WHERE patient_id IN (${marks})`, params: chunk };
+    yield { sql: `DELETE FROM fhir_identifier WHERE patient_id IN (${marks})`, params: chunk };
   }
-  yield { sql: 'DELETE FROM fhir_compartment WHERE resource_type = ? AND resource_id = ?', params: [type, id] };
-  yield { sql: 'DELETE FROM fhir_code WHERE resource_type = ? AND resource_id = ?', params: [type, id] };
+  for (const chunk of chunks(states, 2)) {
+    const pairs = chunk.flatMap((s) => [s.type, s.id]);
+    const where = chunk.map(() => '(resource_type = ? AND resource_id = ?)').join(' OR ');
+    yield { sql: `DELETE FROM fhir_compartment WHERE ${where}`, params: pairs };
+    yield { sql: `DELETE FROM fhir_code WHERE ${where}`, params: pairs };
+  }
 }
 
-/** One multi-row INSERT (none for no rows). */
+/** Multi-row INSERTs (none for no rows), each under maxParams placeholders. */
 function* insertRows(into: string, rows: unknown[][]): Generator<Step, void, Row[]> {
-  const first = rows[0];
-  if (first === undefined) return;
-  const tuple = `(${first.map(() => '?').join(', ')})`;
-  yield { sql: `INSERT INTO ${into} VALUES ${rows.map(() => tuple).join(', ')}`, params: rows.flat() };
+  const width = rows[0]?.length ?? 0;
+  if (width === 0) return;
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  for (const chunk of chunks(rows, width)) {
+    yield { sql: `INSERT INTO ${into} VALUES ${chunk.map(() => tuple).join(', ')}`, params: chunk.flat(), bulk: true };
+  }
+}
+
+function chunks<T>(items: readonly T[], paramsPerItem: number): T[][] {
+  const size = Math.max(1, Math.floor(maxParams / paramsPerItem));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -6,8 +6,11 @@ import type { StoreHandle } from '../../store/store.ts';
 // written as generators of SQL steps (apply.ts) that each engine drives its own way.
 
 export type Row = Record<string, unknown>;
-/** One statement with `?` placeholders; `lock`: a read of rows the transaction will change. */
-export type Step = { sql: string; params: unknown[]; lock?: boolean };
+/**
+ * One statement with `?` placeholders; `lock`: a read of rows the transaction will change; `bulk`: a
+ * multi-row statement of a shape seldom repeated (not worth a server-side prepared statement).
+ */
+export type Step = { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean };
 export type Steps<T> = Generator<Step, T, Row[]>;
 
 export type FhirEngine = {
@@ -61,7 +64,7 @@ const maxAttempts = 5;
 function mariaDbEngine(pool: Pool): FhirEngine {
   const exec = async (conn: PoolConnection, step: Step): Promise<Row[]> => {
     const sql = step.lock === true ? `${step.sql} FOR UPDATE` : step.sql;
-    const [rows] = await conn.execute(sql, step.params as never[]);
+    const [rows] = step.bulk === true ? await conn.query(sql, step.params) : await conn.execute(sql, step.params as never[]);
     return Array.isArray(rows) ? (rows as Row[]) : [];
   };
   const once = <T>(steps: () => Steps<T>): Promise<T> =>

@@ -15,6 +15,8 @@ export type EverythingQuery = { patientIds: string[]; types: string[] | null; si
 export type FhirStore = {
   /** One transaction; one outcome per write, in order. */
   apply(projection: Projection): Promise<WriteOutcome[]>;
+  /** Several projections, in order, in one transaction (one commit for a batch of events). */
+  applyAll(projections: readonly Projection[]): Promise<WriteOutcome[][]>;
   read(type: string, id: string): Promise<StoredResource | null>;
   readVersion(type: string, id: string, version: number): Promise<FhirResource | null>;
   /** Newest first. */
@@ -41,10 +43,8 @@ export function createFhirStore(handle: StoreHandle, options: FhirStoreOptions =
     return { total, matches: rows.map(toStored) };
   };
   return {
-    apply: (projection) => {
-      const now = clock();
-      return engine.transaction(() => applySteps(projection, now));
-    },
+    apply: async (projection) => (await engine.transaction(() => applySteps([projection], clock())))[0] ?? [],
+    applyAll: (projections) => engine.transaction(() => applySteps(projections, clock())),
     async read(type, id) {
       const rows = await engine.all(`SELECT ${columns} FROM fhir_resource r WHERE r.resource_type = ? AND r.id = ?`, [type, id]);
       return rows[0] === undefined ? null : toStored(rows[0]);

@@ -1,12 +1,12 @@
 import type { MapOptions, MapResult, Projection } from '../../fhir/projection.ts';
-import { ProjectionError } from '../../fhir/store/apply.ts';
+import { eventTimeOf, type WriteOutcome } from '../../fhir/store/apply.ts';
 import type { FhirStore } from '../../fhir/store/fhir-store.ts';
 import { decodeMessage } from '../../hl7/charset.ts';
 import type { Sink, SinkEvent, SinkOutput, SinkResult } from '../sink.ts';
 
 // The `fhir` sink: each event's bytes, decoded in their charset, are mapped (src/fhir/map, injected)
 // to a projection and applied to the FHIR store; later sinks get the projection as a FHIR R4
-// transaction Bundle. Events of a batch are applied one after the other, in order.
+// transaction Bundle. The events of a batch are applied in order in one transaction (one commit).
 
 export type MapMessage = (raw: string, options: MapOptions) => MapResult;
 export type FhirSinkLog = { warn(bindings: object, message: string): void; debug(bindings: object, message: string): void };
@@ -16,36 +16,43 @@ export type FhirSinkDeps = { fhirStore: FhirStore; map: MapMessage; options: Map
 export const fhirBundleContentType = 'application/fhir+json';
 
 export function createFhirSink(deps: FhirSinkDeps): Sink {
-  return {
-    name: 'fhir',
-    async deliver(events) {
-      const results: SinkResult[] = [];
-      for (const event of events) {
-        // After a failure that may pass, later events wait their turn: none overtakes an earlier one.
-        const blocked = results.some((r) => !r.ok && !r.permanent);
-        results.push(blocked ? { ok: false, permanent: false, error: 'not tried: an earlier event of the batch failed' } : await deliverOne(deps, event));
-      }
-      return results;
-    },
-  };
+  return { name: 'fhir', deliver: (events) => deliverBatch(deps, events) };
 }
 
-async function deliverOne(deps: FhirSinkDeps, event: SinkEvent): Promise<SinkResult> {
+/** Each event mapped; the projections that can apply are applied in event order in ONE transaction. */
+async function deliverBatch(deps: FhirSinkDeps, events: readonly SinkEvent[]): Promise<SinkResult[]> {
+  const results: (SinkResult | Projection)[] = events.map((event) => mapEvent(deps, event));
+  const projections = results.filter((r): r is Projection => 'writes' in r);
+  if (projections.length === 0) return results as SinkResult[];
+  let outcomes: WriteOutcome[][];
+  try {
+    outcomes = await deps.fhirStore.applyAll(projections);
+  } catch (err) {
+    // Store trouble passes: every event of the transaction is retried with backoff. The cause's name only.
+    const error = `fhir store: ${err instanceof Error ? err.name : 'error'}`;
+    return results.map((r) => ('writes' in r ? { ok: false, permanent: false, error } : r));
+  }
+  const changed = outcomes.flat().filter((o) => o === 'created' || o === 'updated').length;
+  deps.log.debug({ events: projections.length, writes: outcomes.flat().length, changed }, 'fhir: projections applied');
+  return results.map((r) => ('writes' in r ? { ok: true, output: transactionBundleOf(r) } : r));
+}
+
+/** The event's projection, or its permanent failure. */
+function mapEvent(deps: FhirSinkDeps, event: SinkEvent): SinkResult | Projection {
   const { text } = decodeMessage(event.raw, event.charset ?? '', 'UTF-8');
   const mapped = deps.map(text, deps.options);
+  const where = { messageId: event.id, messageType: event.messageType, triggerEvent: event.triggerEvent };
   if (!mapped.ok) {
-    deps.log.warn({ messageId: event.id, messageType: event.messageType, triggerEvent: event.triggerEvent }, 'fhir: the message cannot be mapped');
+    deps.log.warn(where, 'fhir: the message cannot be mapped');
     return { ok: false, permanent: true, error: `fhir mapping: ${mapped.error}` };
   }
   try {
-    const outcomes = await deps.fhirStore.apply(mapped.projection);
-    deps.log.debug({ messageId: event.id, writes: outcomes.length, changed: outcomes.filter((o) => o === 'created' || o === 'updated').length }, 'fhir: projection applied');
-    return { ok: true, output: transactionBundleOf(mapped.projection) };
+    eventTimeOf(mapped.projection);
   } catch (err) {
-    if (err instanceof ProjectionError) return { ok: false, permanent: true, error: `fhir projection: ${err.message}` };
-    // Store trouble passes: retried with backoff. The cause's name only, never values.
-    return { ok: false, permanent: false, error: `fhir store: ${err instanceof Error ? err.name : 'error'}` };
+    deps.log.warn(where, 'fhir: the projection cannot apply');
+    return { ok: false, permanent: true, error: `fhir projection: ${err instanceof Error ? err.message : 'invalid'}` };
   }
+  return mapped.projection;
 }
 
 /**
