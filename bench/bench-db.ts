@@ -35,6 +35,8 @@ export async function createMariaDbBenchDb(): Promise<BenchDb> {
     describe: `MariaDB ${server.host}:${server.port}/${database}`,
     async empty() {
       await admin.query(`TRUNCATE TABLE \`${database}\`.hl7_message`);
+      // Lanes of the previous scenario (absent before the service first migrated).
+      await admin.query(`DELETE FROM \`${database}\`.processing_lane`).catch(() => undefined);
     },
     async settings() {
       const [rows] = await admin.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS f, @@sync_binlog AS s, @@log_bin AS b');
