@@ -56,6 +56,11 @@ export type AppOverrides = {
   store?: Store;
   /** Sinks by name (amqp, fhir, or a test's recording sink); log and noop are built in. */
   sinkFactories?: SinkFactories;
+  /**
+   * false: the engine is not started although processing is enabled (the API, metrics and readiness
+   * still report it), for tests that set processing states by SQL and must not race the engine.
+   */
+  runEngine?: boolean;
 };
 
 export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
@@ -103,7 +108,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.
       await http?.prepare();
       const factories = { ...builtInSinkFactories(fhir), ...overrides.sinkFactories };
-      processing = await createProcessing(config, store, log, factories, metrics.processing);
+      processing = overrides.runEngine === false ? null : await createProcessing(config, store, log, factories, metrics.processing);
       await mllp.listen();
       await http?.listen();
       await processing?.start();

@@ -1,3 +1,4 @@
+import type { AppOverrides } from '../../src/app.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config, DbConfig } from '../../src/config/schema.ts';
 import { startTestApp, type DeepPartial, type TestApp } from '../support/app-harness.ts';
@@ -25,7 +26,7 @@ export type ApiApp = TestApp & {
 
 export type Mllp = RawPeer & { sendAndRead(message: string | Buffer): Promise<ReturnType<typeof readAck>> };
 
-export async function startApiApp(db: DbConfig | 'sqlite', overrides: DeepPartial<Config> = {}): Promise<ApiApp> {
+export async function startApiApp(db: DbConfig | 'sqlite', overrides: DeepPartial<Config> = {}, appOverrides: AppOverrides = {}): Promise<ApiApp> {
   const pki = createTestPki();
   const keys = { read: newKey(), ingest: newKey(), both: newKey(), operate: newKey() };
   const t = await startTestApp(db, {
@@ -41,7 +42,7 @@ export async function startApiApp(db: DbConfig | 'sqlite', overrides: DeepPartia
       ],
       ...overrides.https,
     },
-  });
+  }, appOverrides);
   const port = t.httpsPort;
   if (port === null) throw new Error('HTTPS did not bind');
   return {
