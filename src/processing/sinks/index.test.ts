@@ -6,7 +6,7 @@ import type { Sink } from '../sink.ts';
 import { buildSinks, SinkUnavailableError } from './index.ts';
 
 function context(routes: unknown, lines: string[] = []) {
-  const config = configSchema.parse({ processing: { routes, amqp: { url: 'amqp://127.0.0.1' } } });
+  const config = configSchema.parse({ https: { enabled: false }, processing: { routes, amqp: { url: 'amqp://127.0.0.1' } } });
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
   return { config, log, store: {} as Store };
 }
