@@ -84,6 +84,8 @@ const marks = (n: number): string => `(${Array.from({ length: n }, () => '?').jo
 /** ids come from our own reads (integers), so they are inlined: one statement text per shape is not needed. */
 const idList = (ids: readonly number[]): string => `(${ids.map((id) => String(Math.trunc(id))).join(', ')})`;
 const text = (value: unknown): string => String(value);
+/** Binary order, as the utf8mb4_bin index (and SQLite) sort keys: only lane grouping matters here. */
+const laneOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Lanes worth trying, oldest waiting event first: lanes whose `processing` events outlived their
@@ -107,7 +109,8 @@ export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<strin
   if (front.rows.length < scan) return { lanes: [...lanes], cursor };
   let next = cursor;
   let wrapped = false;
-  for (let dive = 0; dive < 8; dive += 1) {
+  // A few dives always (the front may be all blocked lanes), up to 32 (~0.1 ms each) while short.
+  for (let dive = 0; dive < 32 && (dive < 4 || lanes.size < want); dive += 1) {
     const found = yield {
       sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' AND ordering_key > ? ORDER BY ordering_key LIMIT 1`,
       params: [next],
@@ -166,13 +169,20 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     for (const row of failed.rows) blockedFrom.set(text(row.ordering_key), Number(row.first_id));
   }
   // A waiting read (not SKIP LOCKED): an insert of this lane still uncommitted is waited for, so a
-  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit).
-  const waiting = yield {
-    sql:
-      `SELECT ${eventColumns}, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
-      ` WHERE processing_state = 'received' AND ${inLanes} ORDER BY ordering_key, id LIMIT ${o.maxEvents}${d.forUpdate}`,
+  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). Index-only
+  // on (processing_state, ordering_key, id), read in that order: a deep lane costs only the LIMIT.
+  const heads = yield {
+    sql: `SELECT id FROM hl7_message WHERE processing_state = 'received' AND ${inLanes} ORDER BY ordering_key, id LIMIT ${o.maxEvents}${d.forUpdate}`,
     params: locked,
   };
+  if (heads.rows.length === 0) return null;
+  const read = yield {
+    sql:
+      `SELECT ${eventColumns}, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
+      ` WHERE id IN ${idList(heads.rows.map((row) => Number(row.id)))}`,
+    params: [],
+  };
+  const waiting = { rows: [...read.rows].sort((a, b) => laneOrder(text(a.ordering_key), text(b.ordering_key)) || Number(a.id) - Number(b.id)) };
   const events: ClaimedEvent[] = [];
   const stopped = new Set<string>();
   for (const row of waiting.rows) {
