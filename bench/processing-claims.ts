@@ -4,7 +4,8 @@
 // 200,000-event backlog in front of them (the oldest ids), then times claims of 100 events.
 import { processingSchema } from '../src/config/schema.ts';
 import { createMariaDbRunner } from '../src/processing/claim-store.ts';
-import { claimLanes, discoverLanes, ensureLanes } from '../src/processing/claim-steps.ts';
+import { claimLanes } from '../src/processing/claim-steps.ts';
+import { discoverLanes, ensureLanes } from '../src/processing/discover-steps.ts';
 import { finishClaim } from '../src/processing/outcome-steps.ts';
 import { createMariaDbStore } from '../src/store/mariadb.ts';
 import { connectTo } from '../test/support/schema-probes.ts';

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ProcessingConfig, SinkName } from '../config/schema.ts';
-import { claimLanes, claimParallel, discoverLanes, ensureLanes, recoverExpired, type Claim, type Outcome } from './claim-steps.ts';
+import { claimLanes, claimParallel, recoverExpired, type Claim, type Outcome } from './claim-steps.ts';
+import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import type { StepRunner } from './claim-store.ts';
 import { deliverClaim } from './deliver.ts';
 import { silentObserver, type FinalState, type ProcessingObserver } from './observer.ts';
-import { dropFreeLanes, finishClaim, keyWaitingEvents, releaseClaim, renewClaim } from './outcome-steps.ts';
+import { dropFreeLanes, finishClaim, keyWaitingEvents, releaseClaim, renewClaim, takeBackAll } from './outcome-steps.ts';
 import type { Sink } from './sink.ts';
 
 // The worker loop: `concurrency` workers claim (one claim at a time per instance, so siblings never
@@ -227,15 +228,4 @@ export class ProcessingEngine {
     })();
     return this.closing;
   }
-}
-
-/** SQLite runs one instance: at its start nothing can still be in flight, so every lane is free again. */
-function* takeBackAll(): Generator<{ sql: string; params: [] }, void, unknown> {
-  yield { sql: 'DELETE FROM processing_lane', params: [] };
-  yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing'`,
-    params: [],
-  };
 }
