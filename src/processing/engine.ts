@@ -100,8 +100,8 @@ export class ProcessingEngine {
       } catch (err) {
         this.deps.log.warn({ err: describe(err) }, 'processing claim failed; trying again at the next poll');
       }
-      if (claim === null) await this.idle(seen);
-      else await this.handle(claim);
+      // Nothing to do, or nothing could be done (every event given back: a sink not ready): wait.
+      if (claim === null || !(await this.handle(claim))) await this.idle(seen);
     }
   }
 
@@ -138,7 +138,8 @@ export class ProcessingEngine {
     return claim;
   }
 
-  private async handle(claim: Claim): Promise<void> {
+  /** Delivers and records one claim; false when no event moved on (all released). */
+  private async handle(claim: Claim): Promise<boolean> {
     const { runner, config, log } = this.deps;
     let lost = false;
     let renewing: Promise<void> = Promise.resolve();
@@ -177,6 +178,7 @@ export class ProcessingEngine {
     } finally {
       this.untrack(claim);
     }
+    return [...outcomes.values()].some((o) => o.kind !== 'released');
   }
 
   private untrack(claim: Claim): void {

@@ -158,6 +158,30 @@ for (const engine of engines) {
       }
     });
 
+    it('a sink that is not ready (broker away): events wait without spending attempts, then run in order', async () => {
+      const b = await bench((await engine.config())!, { retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 20 } });
+      let ready = false;
+      let asked = 0;
+      b.sink.ready = () => ((asked += 1), ready);
+      try {
+        await insert(b.store, 'p:a', ['A1', 'A2']);
+        await b.engine.start();
+        // Several polls pass with the sink away (each claim gives its events back untouched).
+        await waitUntil(() => asked >= 3, 5_000, 'three claims given back');
+        await insert(b.store, 'p:z', ['Z1']);
+        let rows = await rowsByName(b.store);
+        expect(['received', 'processing']).toContain(rows.get('A1')?.state);
+        expect(rows.get('A1')?.attempts ?? 0).toBe(0);
+        expect(b.sink.seen).toEqual([]);
+        ready = true;
+        rows = await until(b.store, (r) => r.get('A2')?.state === 'processed' && r.get('Z1')?.state === 'processed', 'all processed');
+        expect(rows.get('A1')).toMatchObject({ state: 'processed', attempts: 1 });
+        expect(b.sink.seen.map((s) => s.controlId).filter((c) => c?.startsWith('A'))).toEqual(['A1', 'A2']);
+      } finally {
+        await b.close();
+      }
+    });
+
     it('a permanent error fails the event at once, without retries; an event no route matches is skipped with the reason', async () => {
       const b = await bench((await engine.config())!, { onFailure: 'skip', retry: { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 20 } });
       b.sink.decide = failing(['A1'], () => ({ ok: false, permanent: true, error: 'PID-3 missing' }));
