@@ -5,11 +5,12 @@ import { insertParams, insertSql } from '../store/message-sql.ts';
 import { openSqliteDatabase } from '../store/sqlite.ts';
 import { newRow } from '../../test/support/rows.ts';
 import { createSqliteRunner } from './claim-store.ts';
-import { claimLanes, discoverLanes, ensureLanes, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
-import { finishClaim } from './outcome-steps.ts';
+import { claimLanes, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
+import { discoverLanes, ensureLanes } from './discover-steps.ts';
+import { dropFreeLanes, finishClaim } from './outcome-steps.ts';
 
 // The claim logic against a model, on random interleavings of two instances' claims, outcomes,
-// lease expiry (a clock the test moves), new events and reprocessing (a plain UPDATE). The same SQL
+// lease expiry (a clock the test moves), new events, reprocessing (a plain UPDATE) and lane clean-up. The same SQL
 // steps run on MariaDB; here on SQLite with a fake clock. Invariants: a lane has one live holder; a
 // claimed event has only final events before it in its lane; a holder whose lane was taken over
 // writes nothing; the database's final states are the model's.
@@ -22,7 +23,8 @@ type Command =
   | { kind: 'claim'; instance: number; max: number }
   | { kind: 'finish'; pick: number; failAt: number | null; permanent: boolean }
   | { kind: 'advance'; ms: number }
-  | { kind: 'reprocess'; pick: number };
+  | { kind: 'reprocess'; pick: number }
+  | { kind: 'gc' };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), lane: fc.nat(lanes.length - 1) }) },
@@ -30,6 +32,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(), failAt: fc.option(fc.nat(3), { freq: 2 }), permanent: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(100, 600, 1_200) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reprocess' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'gc' as const }) },
 );
 
 /** Found by hand: a failed head must hold back the event behind it (onFailure: block). */
@@ -114,6 +117,10 @@ async function run(commands: Command[], block: boolean): Promise<void> {
         }
         case 'advance':
           now += c.ms;
+          break;
+        case 'gc':
+          // The periodic clean-up drops free lane rows only: a held lane keeps its lock.
+          await runner.transact(() => dropFreeLanes(dialect, 1000));
           break;
         case 'reprocess': {
           const done = events.filter((e) => e.state !== 'waiting');

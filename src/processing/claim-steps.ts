@@ -84,56 +84,8 @@ const marks = (n: number): string => `(${Array.from({ length: n }, () => '?').jo
 /** ids come from our own reads (integers), so they are inlined: one statement text per shape is not needed. */
 const idList = (ids: readonly number[]): string => `(${ids.map((id) => String(Math.trunc(id))).join(', ')})`;
 const text = (value: unknown): string => String(value);
-
-/**
- * Lanes worth trying, oldest waiting event first: lanes whose `processing` events outlived their
- * lease (a crashed holder), the lanes of the oldest waiting events, and, when those are many (a
- * blocked lane with a deep backlog must not hide the others), a few more found by walking the lane
- * index from `cursor` (one index dive each).
- */
-export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<string>, cursor: string): Steps<{ lanes: string[]; cursor: string }> {
-  const lanes = new Set<string>();
-  const add = (key: unknown): void => {
-    if (typeof key === 'string' && !held.has(key)) lanes.add(key);
-  };
-  const expired = yield {
-    sql: `SELECT DISTINCT ordering_key FROM hl7_message WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()} LIMIT ${want}`,
-    params: [],
-  };
-  for (const row of expired.rows) add(row.ordering_key);
-  const scan = want * 4;
-  const front = yield { sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' ORDER BY id LIMIT ${scan}`, params: [] };
-  for (const row of front.rows) if (lanes.size < want) add(row.ordering_key);
-  if (front.rows.length < scan) return { lanes: [...lanes], cursor };
-  let next = cursor;
-  let wrapped = false;
-  for (let dive = 0; dive < 8; dive += 1) {
-    const found = yield {
-      sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' AND ordering_key > ? ORDER BY ordering_key LIMIT 1`,
-      params: [next],
-    };
-    const key = found.rows[0]?.ordering_key;
-    if (typeof key !== 'string') {
-      if (wrapped) break;
-      wrapped = true;
-      next = '';
-      continue;
-    }
-    add(key);
-    next = key;
-  }
-  return { lanes: [...lanes], cursor: next };
-}
-
-/** Lane rows must exist to be locked. Outside the claim's transaction; rows that exist are left alone. */
-export function* ensureLanes(d: Dialect, lanes: readonly string[]): Steps<void> {
-  if (lanes.length === 0) return;
-  const existing = yield { sql: `SELECT lane_key FROM processing_lane WHERE lane_key IN ${marks(lanes.length)}`, params: [...lanes] };
-  const have = new Set(existing.rows.map((row) => text(row.lane_key)));
-  const missing = lanes.filter((lane) => !have.has(lane)).sort();
-  if (missing.length === 0) return;
-  yield { sql: `${d.insertIgnore} processing_lane (lane_key) VALUES ${missing.map(() => '(?)').join(', ')}`, params: missing };
-}
+/** Binary order, as the utf8mb4_bin index (and SQLite) sort keys: only lane grouping matters here. */
+const laneOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export type LaneClaimOptions = { token: string; leaseMs: number; maxEvents: number; blockOnFailure: boolean };
 
@@ -166,13 +118,20 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     for (const row of failed.rows) blockedFrom.set(text(row.ordering_key), Number(row.first_id));
   }
   // A waiting read (not SKIP LOCKED): an insert of this lane still uncommitted is waited for, so a
-  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit).
-  const waiting = yield {
-    sql:
-      `SELECT ${eventColumns}, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
-      ` WHERE processing_state = 'received' AND ${inLanes} ORDER BY ordering_key, id LIMIT ${o.maxEvents}${d.forUpdate}`,
+  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). Index-only
+  // on (processing_state, ordering_key, id), read in that order: a deep lane costs only the LIMIT.
+  const heads = yield {
+    sql: `SELECT id FROM hl7_message WHERE processing_state = 'received' AND ${inLanes} ORDER BY ordering_key, id LIMIT ${o.maxEvents}${d.forUpdate}`,
     params: locked,
   };
+  if (heads.rows.length === 0) return null;
+  const read = yield {
+    sql:
+      `SELECT ${eventColumns}, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
+      ` WHERE id IN ${idList(heads.rows.map((row) => Number(row.id)))}`,
+    params: [],
+  };
+  const waiting = { rows: [...read.rows].sort((a, b) => laneOrder(text(a.ordering_key), text(b.ordering_key)) || Number(a.id) - Number(b.id)) };
   const events: ClaimedEvent[] = [];
   const stopped = new Set<string>();
   for (const row of waiting.rows) {

@@ -38,7 +38,6 @@ function roundsOf(events: readonly ClaimedEvent[], ordered: boolean): ClaimedEve
 async function callSink(sink: Sink | undefined, name: SinkName, batch: readonly Routed[]): Promise<SinkResult[]> {
   const transient = (error: string): SinkResult[] => batch.map(() => ({ ok: false, permanent: false, error }));
   if (sink === undefined) return transient(`sink ${name} is not configured`);
-  if (sink.ready?.() === false) return transient(`sink ${name} is not ready`);
   try {
     const results = await sink.deliver(batch.map((r) => ({ ...r.event, upstream: r.upstream })));
     return results.length === batch.length ? results : transient(`sink ${name} answered ${results.length} results for ${batch.length} events`);
@@ -56,10 +55,21 @@ function failure(ctx: DeliverContext, event: ClaimedEvent, sink: SinkName, resul
 }
 
 /** Runs one route's sinks in order over `group`; returns the events every sink took. */
-async function runRoute(ctx: DeliverContext, route: ProcessingRoute, group: Routed[], failed: (r: Routed, sink: SinkName, result: { permanent: boolean; error: string }) => void): Promise<Routed[]> {
+async function runRoute(
+  ctx: DeliverContext,
+  route: ProcessingRoute,
+  group: Routed[],
+  failed: (r: Routed, sink: SinkName, result: { permanent: boolean; error: string }) => void,
+  notReady: (r: Routed) => void,
+): Promise<Routed[]> {
   let alive = group;
   for (const name of route.sinks) {
     if (alive.length === 0 || ctx.lost()) return [];
+    // Not ready (a broker away): nothing is attempted, the events wait as they were (no attempt spent).
+    if (ctx.sinks.get(name)?.ready?.() === false) {
+      for (const r of alive) notReady(r);
+      return [];
+    }
     const started = performance.now();
     const results = await callSink(ctx.sinks.get(name), name, alive);
     const counts = { ok: 0, transient: 0, permanent: 0 };
@@ -95,10 +105,16 @@ export async function deliverClaim(ctx: DeliverContext, events: readonly Claimed
       else byRoute.set(match.route, [...(byRoute.get(match.route) ?? []), { event, route: match.route, upstream: new Map() }]);
     }
     for (const [route, group] of byRoute) {
-      const done = await runRoute(ctx, route, group, (r, sink, result) => {
-        outcomes.set(r.event.id, failure(ctx, r.event, sink, result));
-        stopped.add(r.event.orderingKey);
-      });
+      const done = await runRoute(
+        ctx,
+        route,
+        group,
+        (r, sink, result) => {
+          outcomes.set(r.event.id, failure(ctx, r.event, sink, result));
+          stopped.add(r.event.orderingKey);
+        },
+        (r) => stopped.add(r.event.orderingKey),
+      );
       for (const r of done) outcomes.set(r.event.id, { kind: 'processed' });
     }
   }

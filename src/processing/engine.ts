@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ProcessingConfig, SinkName } from '../config/schema.ts';
-import { claimLanes, claimParallel, discoverLanes, ensureLanes, recoverExpired, type Claim, type Outcome } from './claim-steps.ts';
+import { claimLanes, claimParallel, recoverExpired, type Claim, type Outcome } from './claim-steps.ts';
+import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import type { StepRunner } from './claim-store.ts';
 import { deliverClaim } from './deliver.ts';
 import { silentObserver, type FinalState, type ProcessingObserver } from './observer.ts';
-import { dropFreeLanes, finishClaim, keyWaitingEvents, releaseClaim, renewClaim } from './outcome-steps.ts';
+import { dropFreeLanes, finishClaim, keyWaitingEvents, releaseClaim, renewClaim, takeBackAll } from './outcome-steps.ts';
 import type { Sink } from './sink.ts';
 
 // The worker loop: `concurrency` workers claim (one claim at a time per instance, so siblings never
@@ -99,8 +100,8 @@ export class ProcessingEngine {
       } catch (err) {
         this.deps.log.warn({ err: describe(err) }, 'processing claim failed; trying again at the next poll');
       }
-      if (claim === null) await this.idle(seen);
-      else await this.handle(claim);
+      // Nothing to do, or nothing could be done (every event given back: a sink not ready): wait.
+      if (claim === null || !(await this.handle(claim))) await this.idle(seen);
     }
   }
 
@@ -137,7 +138,8 @@ export class ProcessingEngine {
     return claim;
   }
 
-  private async handle(claim: Claim): Promise<void> {
+  /** Delivers and records one claim; false when no event moved on (all released). */
+  private async handle(claim: Claim): Promise<boolean> {
     const { runner, config, log } = this.deps;
     let lost = false;
     let renewing: Promise<void> = Promise.resolve();
@@ -176,6 +178,7 @@ export class ProcessingEngine {
     } finally {
       this.untrack(claim);
     }
+    return [...outcomes.values()].some((o) => o.kind !== 'released');
   }
 
   private untrack(claim: Claim): void {
@@ -227,15 +230,4 @@ export class ProcessingEngine {
     })();
     return this.closing;
   }
-}
-
-/** SQLite runs one instance: at its start nothing can still be in flight, so every lane is free again. */
-function* takeBackAll(): Generator<{ sql: string; params: [] }, void, unknown> {
-  yield { sql: 'DELETE FROM processing_lane', params: [] };
-  yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing'`,
-    params: [],
-  };
 }

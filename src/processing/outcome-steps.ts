@@ -129,3 +129,14 @@ export function* keyWaitingEvents(d: Dialect, mode: OrderingMode): Steps<number>
   }
   return changed;
 }
+
+/** SQLite runs one instance: at its start nothing can still be in flight, so every lane is free again. */
+export function* takeBackAll(): Steps<void> {
+  yield { sql: 'DELETE FROM processing_lane', params: [] };
+  yield {
+    sql:
+      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
+      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing'`,
+    params: [],
+  };
+}

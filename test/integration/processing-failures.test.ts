@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dbSchema, processingSchema, type DbConfig, type ProcessingConfig } from '../../src/config/schema.ts';
 import { createStepRunner } from '../../src/processing/claim-store.ts';
 import { ProcessingEngine } from '../../src/processing/engine.ts';
+import type { ProcessingObserver } from '../../src/processing/observer.ts';
 import { orderingKeyFor } from '../../src/processing/ordering-key.ts';
 import type { SinkEvent, SinkResult } from '../../src/processing/sink.ts';
 import { createStore } from '../../src/store/create-store.ts';
@@ -38,23 +39,36 @@ const engines: { name: string; config: () => Promise<DbConfig | null> }[] = [
   },
 ];
 
-type Bench = { store: Store; engine: ProcessingEngine; sink: RecordingSink; close(): Promise<void> };
+type Observed = { finished: string[]; retrying: string[]; delivered: { ok: number; transient: number; permanent: number } };
+type Bench = { store: Store; engine: ProcessingEngine; sink: RecordingSink; observed: Observed; close(): Promise<void> };
 
 async function bench(dbConfig: DbConfig, processing: Partial<ProcessingConfig>): Promise<Bench> {
   const store = await createStore(dbConfig);
   const sink = createRecordingSink('log');
   const config = processingSchema.parse({ pollIntervalMs: 20, routes: [{ match: { type: ['ADT'] }, sinks: ['log'] }], ...processing });
+  const observed: Observed = { finished: [], retrying: [], delivered: { ok: 0, transient: 0, permanent: 0 } };
+  const observer: ProcessingObserver = {
+    finished: (e) => void observed.finished.push(e.state),
+    retrying: (name) => void observed.retrying.push(name ?? ''),
+    delivered: (_name, r) => {
+      observed.delivered.ok += r.ok;
+      observed.delivered.transient += r.transient;
+      observed.delivered.permanent += r.permanent;
+    },
+  };
   const engine = new ProcessingEngine({
     config,
     runner: createStepRunner(store.handle!, 4),
     sinks: new Map([['log', sink]]),
     log: pino({ level: 'silent' }),
+    observer,
     drainTimeoutMs: 2_000,
   });
   return {
     store,
     engine,
     sink,
+    observed,
     async close() {
       await engine.close();
       await store.close();
@@ -108,6 +122,10 @@ for (const engine of engines) {
         const order = b.sink.seen.map((s) => s.controlId);
         expect(order.indexOf('C1')).toBeLessThan(order.lastIndexOf('A1'));
         expect(order.indexOf('A2')).toBeGreaterThan(order.lastIndexOf('A1'));
+        // The observer (metrics) saw two retries, five deliveries of which two transient, three finished.
+        expect(b.observed.retrying).toEqual(['log', 'log']);
+        expect(b.observed.delivered).toEqual({ ok: 3, transient: 2, permanent: 0 });
+        expect(b.observed.finished).toEqual(['processed', 'processed', 'processed']);
       } finally {
         await b.close();
       }
@@ -153,6 +171,30 @@ for (const engine of engines) {
         expect(rows.get('A1')).toMatchObject({ state: 'failed', attempts: 2 });
         const order = b.sink.seen.map((s) => s.controlId);
         expect(order).toEqual(['A1', 'A1', 'A2']);
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('a sink that is not ready (broker away): events wait without spending attempts, then run in order', async () => {
+      const b = await bench((await engine.config())!, { retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 20 } });
+      let ready = false;
+      let asked = 0;
+      b.sink.ready = () => ((asked += 1), ready);
+      try {
+        await insert(b.store, 'p:a', ['A1', 'A2']);
+        await b.engine.start();
+        // Several polls pass with the sink away (each claim gives its events back untouched).
+        await waitUntil(() => asked >= 3, 5_000, 'three claims given back');
+        await insert(b.store, 'p:z', ['Z1']);
+        let rows = await rowsByName(b.store);
+        expect(['received', 'processing']).toContain(rows.get('A1')?.state);
+        expect(rows.get('A1')?.attempts ?? 0).toBe(0);
+        expect(b.sink.seen).toEqual([]);
+        ready = true;
+        rows = await until(b.store, (r) => r.get('A2')?.state === 'processed' && r.get('Z1')?.state === 'processed', 'all processed');
+        expect(rows.get('A1')).toMatchObject({ state: 'processed', attempts: 1 });
+        expect(b.sink.seen.map((s) => s.controlId).filter((c) => c?.startsWith('A'))).toEqual(['A1', 'A2']);
       } finally {
         await b.close();
       }
