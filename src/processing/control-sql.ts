@@ -1,6 +1,6 @@
 import { whereClause, type Sql } from '../store/message-query.ts';
 import type { DateEncoder } from '../store/message-sql.ts';
-import type { MessageFilter } from '../store/store.ts';
+import { processingState, type MessageFilter, type ProcessingState } from '../store/store.ts';
 
 // The SQL of the operator's view and controls (control.ts), for both engines. The state lives in
 // hl7_message alone: these are plain reads and plain UPDATEs; the engine picks up an event set back
@@ -13,9 +13,11 @@ const waitingStates = "('received', 'processing')";
 const resetColumns =
   "processing_state = 'received', processing_attempts = 0, processing_error = NULL, next_attempt_at = NULL, processed_at = NULL";
 
-/** Events per state (refused and historical rows, with a NULL state, are not counted). */
-export const countByStateSql =
-  'SELECT processing_state AS state, COUNT(*) AS n FROM hl7_message WHERE processing_state IS NOT NULL GROUP BY processing_state';
+/** Events in each of `states` (an index range per state on (processing_state, id)). */
+export function countByStateSql(states: readonly ProcessingState[]): string {
+  const list = states.map((state) => `'${processingState.parse(state)}'`).join(', ');
+  return `SELECT processing_state AS state, COUNT(*) AS n FROM hl7_message WHERE processing_state IN (${list}) GROUP BY processing_state`;
+}
 
 /**
  * The first waiting event of each waiting state, by id (the receive order): one index probe each on
