@@ -7,7 +7,6 @@ import { processingState, type MessageFilter, type ProcessingState } from '../st
 // to `received` in its lane's id order, with no other bookkeeping.
 
 const finalStates = "('processed', 'failed', 'skipped')";
-const waitingStates = "('received', 'processing')";
 
 /** Back to the start: the engine takes it as a new event of its lane. */
 const resetColumns =
@@ -33,15 +32,17 @@ export const blockedLaneCountSql =
 
 /**
  * The blocked lanes, oldest block first: the lane's first failed event and how many events wait behind
- * it (the lane index (processing_state, ordering_key, id) answers each count). `limit` is ours, inlined.
+ * it. Only the first `limit` lanes are counted, each by two range reads of the lane index
+ * (processing_state, ordering_key, id): a join would compare every blocked lane with every waiting
+ * event. `limit` is ours, inlined.
  */
 export function blockedLanesSql(limit: number): string {
+  const behind = (state: string) =>
+    `(SELECT COUNT(*) FROM hl7_message AS w WHERE w.processing_state = '${state}' AND w.ordering_key = b.ordering_key AND w.id > b.failed_id)`;
   return (
-    'SELECT b.ordering_key AS ordering_key, b.failed_id AS failed_id, COUNT(w.id) AS waiting FROM' +
+    `SELECT b.ordering_key AS ordering_key, b.failed_id AS failed_id, ${behind('received')} + ${behind('processing')} AS waiting FROM` +
     " (SELECT ordering_key, MIN(id) AS failed_id FROM hl7_message WHERE processing_state = 'failed' AND ordering_key IS NOT NULL" +
-    ' GROUP BY ordering_key) AS b' +
-    ` LEFT JOIN hl7_message AS w ON w.processing_state IN ${waitingStates} AND w.ordering_key = b.ordering_key AND w.id > b.failed_id` +
-    ` GROUP BY b.ordering_key, b.failed_id ORDER BY b.failed_id LIMIT ${Math.max(1, Math.trunc(limit))}`
+    ` GROUP BY ordering_key ORDER BY failed_id LIMIT ${Math.max(1, Math.trunc(limit))}) AS b ORDER BY b.failed_id`
   );
 }
 
