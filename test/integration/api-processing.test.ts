@@ -20,10 +20,14 @@ type View = {
 };
 
 const mariadb = await createTestDatabase('api_processing');
+/** A database of its own for the lag test: its oldest waiting event must be the only one. */
+const lagDb = mariadb ? await createTestDatabase('api_processing_lag') : null;
 const engines: [string, DbConfig | 'sqlite'][] = [['sqlite', 'sqlite'], ...(mariadb ? [['mariadb', mariadb.config] as [string, DbConfig]] : [])];
+const lagEngines: [string, DbConfig | 'sqlite'][] = [['sqlite', 'sqlite'], ...(lagDb ? [['mariadb', lagDb.config] as [string, DbConfig]] : [])];
 
 afterAll(async () => {
   await mariadb?.drop();
+  await lagDb?.drop();
 });
 
 const minutesAgo = (n: number): Date => new Date(Date.now() - n * 60_000);
@@ -210,9 +214,9 @@ describe.each(engines)('processing API on %s', (_engine, db) => {
   });
 });
 
-describe('readiness and the API with processing behind, and with processing off (sqlite)', () => {
+describe.each(lagEngines)('readiness and the API with processing behind, on %s', (_engine, db) => {
   it('reports degraded (still 200) once the oldest waiting event is older than processing.maxLagSeconds', async () => {
-    const t = await startApiApp('sqlite', { processing: { maxLagSeconds: 60 } });
+    const t = await startApiApp(db, { processing: { maxLagSeconds: 60 } });
     try {
       const mllp = await t.openMllp();
       expect((await mllp.sendAndRead(buildMessage({ controlId: 'LATE' }))).code).toBe('AA');
@@ -229,6 +233,9 @@ describe('readiness and the API with processing behind, and with processing off 
     }
   });
 
+});
+
+describe('the API with processing off (sqlite)', () => {
   it('still answers GET (enabled: false), refuses the controls with 409, and reports processing disabled', async () => {
     const t = await startApiApp('sqlite', { processing: { enabled: false } });
     try {
