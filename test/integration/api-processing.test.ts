@@ -32,6 +32,23 @@ afterAll(async () => {
 
 const minutesAgo = (n: number): Date => new Date(Date.now() - n * 60_000);
 
+/**
+ * The engine (when there is one) must not move the seeded rows: it may process what was just sent,
+ * then sleeps for pollIntervalMs (an hour) since nothing wakes it; the seeding waits until it is done.
+ */
+const quietEngine = { processing: { pollIntervalMs: 3_600_000 } };
+
+/** Resolves once nothing is received or processing (the engine finished what ingest gave it). */
+async function settled(t: ApiApp): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const counts = ((await t.get('/api/processing')).json() as View).counts;
+    if ((counts.received ?? 0) + (counts.processing ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`processing did not settle: ${JSON.stringify(counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe.each(engines)('processing API on %s', (_engine, db) => {
   let t: ApiApp;
   /** MSH-10 → row id. */
@@ -39,7 +56,7 @@ describe.each(engines)('processing API on %s', (_engine, db) => {
   const id = (controlId: string): number => ids.get(controlId) ?? Number.NaN;
 
   beforeAll(async () => {
-    t = await startApiApp(db);
+    t = await startApiApp(db, quietEngine);
     const mllp = await t.openMllp();
     const sent = ['DONE', 'FAIL-A', 'WAIT-A1', 'WAIT-A2', 'SKIP', 'OLD', 'WAIT-B', 'WORK', 'ORU-F1', 'ORU-F2', 'ADT-F3', 'OLD-2'];
     for (const controlId of sent) {
@@ -48,6 +65,7 @@ describe.each(engines)('processing API on %s', (_engine, db) => {
     }
     expect((await mllp.sendAndRead(buildMessage({ controlId: 'REFUSED', body: ['EVN|A01|20260115103000'] }))).code).toBe('AE');
     mllp.end();
+    await settled(t);
     for (const row of (await t.app.store?.listMessages({ limit: 100 })) ?? []) ids.set(row.controlId ?? '', row.id);
     const store = t.app.store;
     const seed = (controlId: string, fields: Parameters<typeof seedProcessing>[2]) => seedProcessing(store, id(controlId), fields);
@@ -216,11 +234,12 @@ describe.each(engines)('processing API on %s', (_engine, db) => {
 
 describe.each(lagEngines)('readiness and the API with processing behind, on %s', (_engine, db) => {
   it('reports degraded (still 200) once the oldest waiting event is older than processing.maxLagSeconds', async () => {
-    const t = await startApiApp(db, { processing: { maxLagSeconds: 60 } });
+    const t = await startApiApp(db, { processing: { ...quietEngine.processing, maxLagSeconds: 60 } });
     try {
       const mllp = await t.openMllp();
       expect((await mllp.sendAndRead(buildMessage({ controlId: 'LATE' }))).code).toBe('AA');
       mllp.end();
+      await settled(t);
       const [row] = (await t.app.store?.listMessages({ controlId: 'LATE' })) ?? [];
       await seedProcessing(t.app.store, row?.id ?? 0, { state: 'received', attempts: 0, orderingKey: 'k', receivedAt: minutesAgo(2) });
       const answer = await t.get('/health/ready', null);
