@@ -59,6 +59,21 @@ describe.each(engines)('processing control on %s', (_engine, config) => {
     expect(await control.retry({ sendingFacility: facility })).toBe(0);
   });
 
+  it('retries by received_at range with the engine\'s own date encoding', async () => {
+    const control = createProcessingControl(store.handle!, { blocking: true });
+    const at = (iso: string) => new Date(iso);
+    const failed = { state: 'failed', orderingKey: uniqueTag('L') } as const;
+    const { facility, ids } = await seeded([
+      { ...failed, receivedAt: at('2001-01-01T00:00:00.000Z') },
+      { ...failed, receivedAt: at('2001-02-01T00:00:00.000Z') },
+      { ...failed, receivedAt: at('2001-03-01T00:00:00.000Z') },
+    ]);
+    expect(await control.retry({ sendingFacility: facility, from: at('2001-02-01T00:00:00.000Z'), to: at('2001-03-01T00:00:00.000Z') })).toBe(1);
+    expect(await processingColumns(store, ids[1]!)).toMatchObject({ processing_state: 'received' });
+    expect(await processingColumns(store, ids[0]!)).toMatchObject({ processing_state: 'failed' });
+    expect(await processingColumns(store, ids[2]!)).toMatchObject({ processing_state: 'failed' });
+  });
+
   it('takes in never-processed accepted rows only when asked for processingState null', async () => {
     const control = createProcessingControl(store.handle!, { blocking: true, retryChunk: 2 });
     const { facility, ids } = await seeded([{ state: null }, { state: null }, { state: null }, { state: 'failed', orderingKey: 'y' }]);
