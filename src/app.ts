@@ -248,11 +248,11 @@ async function createProcessing(
   });
 }
 
-/** /health/ready's processing check: the age of the oldest waiting event (cached stats); none when off. */
+/** /health/ready's processing check: the age of the oldest waiting event (cached); none when off. */
 function processingProbe(config: Config, operator: OperatorView | null): ReadinessProbes['processing'] {
-  const stats = operator?.stats;
-  if (!config.processing.enabled || stats == null) return undefined;
-  return { oldestWaitingSeconds: async () => (await stats()).oldestWaiting?.ageSeconds ?? null, maxLagSeconds: config.processing.maxLagSeconds };
+  const oldestWaitingSeconds = operator?.oldestWaitingSeconds;
+  if (!config.processing.enabled || oldestWaitingSeconds == null) return undefined;
+  return { oldestWaitingSeconds, maxLagSeconds: config.processing.maxLagSeconds };
 }
 
 /** Started once the doors listen; runs only when something can expire (policy.ts). */

@@ -5,7 +5,8 @@ import { createMetrics } from './metrics.ts';
 // Processing metrics: the observer's counts and the backlog read at scrape time, with no PHI labels.
 
 const backlog: ProcessingStats = {
-  counts: { received: 4, processing: 2, processed: 10, failed: 1, skipped: 3 },
+  // The backlog scope: final states that grow with history are not counted at scrape time.
+  counts: { received: 4, processing: 2, failed: 1 },
   oldestWaiting: { id: 7, receivedAt: new Date('2026-01-01T00:00:00Z'), ageSeconds: 42.5 },
   blocked: { count: 1, lanes: [{ orderingKey: 'p:secretdigest', failedId: 5, waiting: 3 }] },
 };
@@ -41,6 +42,7 @@ describe('processing metrics', () => {
     const { body } = await metrics.render();
     expect(body).toContain('hl7_processing_events{state="received"} 4');
     expect(body).toContain('hl7_processing_events{state="failed"} 1');
+    expect(body).not.toContain('hl7_processing_events{state="processed"}');
     expect(body).toContain('hl7_processing_blocked_lanes 1');
     expect(body).toContain('hl7_processing_oldest_waiting_seconds 42.5');
     expect(body).not.toContain('secretdigest');

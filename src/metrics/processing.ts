@@ -77,13 +77,17 @@ function defineBacklogMetrics(registers: Registry[], source: () => ProcessingSta
   };
   new Gauge({
     name: 'hl7_processing_events',
-    help: 'Events by processing state (the backlog: received and processing), read from the database',
+    help: 'Events waiting (received), in work (processing) and failed, read from the database',
     labelNames: ['state'] as const,
     registers,
     async collect() {
       const stats = await read();
       this.reset();
-      if (stats !== null) for (const state of states) this.set({ state }, stats.counts[state]);
+      if (stats === null) return;
+      for (const state of states) {
+        const n = stats.counts[state];
+        if (n !== undefined) this.set({ state }, n);
+      }
     },
   });
   new Gauge({

@@ -1,21 +1,22 @@
 import { whereClause, type Sql } from '../store/message-query.ts';
 import type { DateEncoder } from '../store/message-sql.ts';
-import type { MessageFilter } from '../store/store.ts';
+import { processingState, type MessageFilter, type ProcessingState } from '../store/store.ts';
 
 // The SQL of the operator's view and controls (control.ts), for both engines. The state lives in
 // hl7_message alone: these are plain reads and plain UPDATEs; the engine picks up an event set back
 // to `received` in its lane's id order, with no other bookkeeping.
 
 const finalStates = "('processed', 'failed', 'skipped')";
-const waitingStates = "('received', 'processing')";
 
 /** Back to the start: the engine takes it as a new event of its lane. */
 const resetColumns =
   "processing_state = 'received', processing_attempts = 0, processing_error = NULL, next_attempt_at = NULL, processed_at = NULL";
 
-/** Events per state (refused and historical rows, with a NULL state, are not counted). */
-export const countByStateSql =
-  'SELECT processing_state AS state, COUNT(*) AS n FROM hl7_message WHERE processing_state IS NOT NULL GROUP BY processing_state';
+/** Events in each of `states` (an index range per state on (processing_state, id)). */
+export function countByStateSql(states: readonly ProcessingState[]): string {
+  const list = states.map((state) => `'${processingState.parse(state)}'`).join(', ');
+  return `SELECT processing_state AS state, COUNT(*) AS n FROM hl7_message WHERE processing_state IN (${list}) GROUP BY processing_state`;
+}
 
 /**
  * The first waiting event of each waiting state, by id (the receive order): one index probe each on
@@ -31,15 +32,17 @@ export const blockedLaneCountSql =
 
 /**
  * The blocked lanes, oldest block first: the lane's first failed event and how many events wait behind
- * it (the lane index (processing_state, ordering_key, id) answers each count). `limit` is ours, inlined.
+ * it. Only the first `limit` lanes are counted, each by two range reads of the lane index
+ * (processing_state, ordering_key, id): a join would compare every blocked lane with every waiting
+ * event. `limit` is ours, inlined.
  */
 export function blockedLanesSql(limit: number): string {
+  const behind = (state: string) =>
+    `(SELECT COUNT(*) FROM hl7_message AS w WHERE w.processing_state = '${state}' AND w.ordering_key = b.ordering_key AND w.id > b.failed_id)`;
   return (
-    'SELECT b.ordering_key AS ordering_key, b.failed_id AS failed_id, COUNT(w.id) AS waiting FROM' +
+    `SELECT b.ordering_key AS ordering_key, b.failed_id AS failed_id, ${behind('received')} + ${behind('processing')} AS waiting FROM` +
     " (SELECT ordering_key, MIN(id) AS failed_id FROM hl7_message WHERE processing_state = 'failed' AND ordering_key IS NOT NULL" +
-    ' GROUP BY ordering_key) AS b' +
-    ` LEFT JOIN hl7_message AS w ON w.processing_state IN ${waitingStates} AND w.ordering_key = b.ordering_key AND w.id > b.failed_id` +
-    ` GROUP BY b.ordering_key, b.failed_id ORDER BY b.failed_id LIMIT ${Math.max(1, Math.trunc(limit))}`
+    ` GROUP BY ordering_key ORDER BY failed_id LIMIT ${Math.max(1, Math.trunc(limit))}) AS b ORDER BY b.failed_id`
   );
 }
 

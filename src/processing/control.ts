@@ -31,7 +31,11 @@ export type BlockedLane = {
 };
 
 export type ProcessingStats = {
-  counts: Record<ProcessingState, number>;
+  /**
+   * Events by state. Scope `backlog` counts only received, processing and failed (small sets, an
+   * index range each); `all` also the final processed and skipped, which grow with history.
+   */
+  counts: Partial<Record<ProcessingState, number>>;
   /** The waiting (received or processing) event received first, by id; null when nothing waits. */
   oldestWaiting: { id: number; receivedAt: Date; ageSeconds: number } | null;
   /** Lanes held back by a failed event; always none unless an ordered mode blocks on failure. */
@@ -44,8 +48,12 @@ export type ReprocessResult =
   /** Still waiting or in work: it will be processed anyway. */
   | { outcome: 'not-final'; state: ProcessingState };
 
+export type StatsScope = 'all' | 'backlog';
+
 export type ProcessingControl = {
-  stats(now: Date): Promise<ProcessingStats>;
+  stats(now: Date, scope?: StatsScope): Promise<ProcessingStats>;
+  /** Only the oldest waiting event (two index probes): for readiness. */
+  oldestWaiting(now: Date): Promise<ProcessingStats['oldestWaiting']>;
   reprocess(id: number): Promise<ReprocessResult>;
   /** How many events were set back to received. */
   retry(filter: RetryFilter): Promise<number>;
@@ -86,6 +94,8 @@ function runnerOf(handle: StoreHandle): Runner {
   };
 }
 
+const backlogStates = ['received', 'processing', 'failed'] as const satisfies readonly ProcessingState[];
+
 const countRow = z.object({ state: processingState, n: z.coerce.number().int() });
 const idRow = z.object({ id: z.coerce.number().int() });
 const nRow = z.object({ n: z.coerce.number().int() });
@@ -107,19 +117,21 @@ export function createProcessingControl(handle: StoreHandle, options: ControlOpt
     return { count, lanes };
   }
 
-  async function stats(now: Date): Promise<ProcessingStats> {
-    const counts: Record<ProcessingState, number> = { received: 0, processing: 0, processed: 0, failed: 0, skipped: 0 };
-    for (const row of await db.all(countByStateSql)) {
+  async function oldestWaiting(now: Date): Promise<ProcessingStats['oldestWaiting']> {
+    const heads = (await db.all(oldestWaitingSql)).map((row) => oldestRow.parse(row)).sort((a, b) => a.id - b.id);
+    const head = heads[0];
+    if (head === undefined) return null;
+    return { id: head.id, receivedAt: head.received_at, ageSeconds: Math.max(0, (now.getTime() - head.received_at.getTime()) / 1000) };
+  }
+
+  async function stats(now: Date, scope: StatsScope = 'all'): Promise<ProcessingStats> {
+    const states = scope === 'all' ? processingState.options : backlogStates;
+    const counts: Partial<Record<ProcessingState, number>> = Object.fromEntries(states.map((state) => [state, 0]));
+    for (const row of await db.all(countByStateSql(states))) {
       const { state, n } = countRow.parse(row);
       counts[state] = n;
     }
-    const heads = (await db.all(oldestWaitingSql)).map((row) => oldestRow.parse(row)).sort((a, b) => a.id - b.id);
-    const head = heads[0];
-    const oldestWaiting =
-      head === undefined
-        ? null
-        : { id: head.id, receivedAt: head.received_at, ageSeconds: Math.max(0, (now.getTime() - head.received_at.getTime()) / 1000) };
-    return { counts, oldestWaiting, blocked: await blocked() };
+    return { counts, oldestWaiting: await oldestWaiting(now), blocked: await blocked() };
   }
 
   async function reprocess(id: number): Promise<ReprocessResult> {
@@ -146,5 +158,5 @@ export function createProcessingControl(handle: StoreHandle, options: ControlOpt
     }
   }
 
-  return { stats, reprocess, retry };
+  return { stats, oldestWaiting, reprocess, retry };
 }

@@ -20,13 +20,34 @@ type View = {
 };
 
 const mariadb = await createTestDatabase('api_processing');
+/** A database of its own for the lag test: its oldest waiting event must be the only one. */
+const lagDb = mariadb ? await createTestDatabase('api_processing_lag') : null;
 const engines: [string, DbConfig | 'sqlite'][] = [['sqlite', 'sqlite'], ...(mariadb ? [['mariadb', mariadb.config] as [string, DbConfig]] : [])];
+const lagEngines: [string, DbConfig | 'sqlite'][] = [['sqlite', 'sqlite'], ...(lagDb ? [['mariadb', lagDb.config] as [string, DbConfig]] : [])];
 
 afterAll(async () => {
   await mariadb?.drop();
+  await lagDb?.drop();
 });
 
 const minutesAgo = (n: number): Date => new Date(Date.now() - n * 60_000);
+
+/**
+ * The engine (when there is one) must not move the seeded rows: it may process what was just sent,
+ * then sleeps for pollIntervalMs (an hour) since nothing wakes it; the seeding waits until it is done.
+ */
+const quietEngine = { processing: { pollIntervalMs: 3_600_000 } };
+
+/** Resolves once nothing is received or processing (the engine finished what ingest gave it). */
+async function settled(t: ApiApp): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const counts = ((await t.get('/api/processing')).json() as View).counts;
+    if ((counts.received ?? 0) + (counts.processing ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`processing did not settle: ${JSON.stringify(counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe.each(engines)('processing API on %s', (_engine, db) => {
   let t: ApiApp;
@@ -211,13 +232,14 @@ describe.each(engines)('processing API on %s', (_engine, db) => {
   });
 });
 
-describe('readiness and the API with processing behind, and with processing off (sqlite)', () => {
+describe.each(lagEngines)('readiness and the API with processing behind, on %s', (_engine, db) => {
   it('reports degraded (still 200) once the oldest waiting event is older than processing.maxLagSeconds', async () => {
-    const t = await startApiApp('sqlite', { processing: { maxLagSeconds: 60 } });
+    const t = await startApiApp(db, { processing: { ...quietEngine.processing, maxLagSeconds: 60 } });
     try {
       const mllp = await t.openMllp();
       expect((await mllp.sendAndRead(buildMessage({ controlId: 'LATE' }))).code).toBe('AA');
       mllp.end();
+      await settled(t);
       const [row] = (await t.app.store?.listMessages({ controlId: 'LATE' })) ?? [];
       await seedProcessing(t.app.store, row?.id ?? 0, { state: 'received', attempts: 0, orderingKey: 'k', receivedAt: minutesAgo(2) });
       const answer = await t.get('/health/ready', null);
@@ -230,6 +252,9 @@ describe('readiness and the API with processing behind, and with processing off 
     }
   });
 
+});
+
+describe('the API with processing off (sqlite)', () => {
   it('still answers GET (enabled: false), refuses the controls with 409, and reports processing disabled', async () => {
     const t = await startApiApp('sqlite', { processing: { enabled: false } });
     try {

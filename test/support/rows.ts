@@ -84,8 +84,11 @@ export function storedRow(row: NewMessage, id: number, processing: Partial<Proce
  * A read row without its processing columns: write tests compare what they stored, whatever the
  * processing engine's write side puts in those columns (their reads are tested in processing-read).
  */
-export function withoutProcessing<T extends Partial<ProcessingFields>>(row: T | null): Omit<T, keyof ProcessingFields> | null {
+export function withoutProcessing<T extends object>(row: T): Omit<T, keyof ProcessingFields>;
+export function withoutProcessing<T extends object>(row: T | null): Omit<T, keyof ProcessingFields> | null;
+export function withoutProcessing<T extends object>(row: T | null): Omit<T, keyof ProcessingFields> | null {
   if (row === null) return null;
-  const { processingState: _s, processingAttempts: _a, processingError: _e, nextAttemptAt: _n, processedAt: _p, ...rest } = row;
-  return rest;
+  const rest: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const field of Object.keys(noProcessing)) delete rest[field];
+  return rest as Omit<T, keyof ProcessingFields>;
 }

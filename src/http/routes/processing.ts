@@ -65,7 +65,7 @@ async function showProcessing(deps: ProcessingRouteDeps, reply: FastifyReply): P
   const control = deps.control;
   if (control === null) return noControl(reply);
   const now = deps.clock();
-  const stats = await orUnavailable(reply, () => control.stats(now));
+  const stats = await orUnavailable(reply, () => control.stats(now, 'all'));
   if (stats === unavailable) return reply;
   return toView(deps.config, stats);
 }
@@ -76,7 +76,7 @@ export function toView(config: ProcessingRouteDeps['config'], stats: ProcessingS
     enabled: config.enabled,
     ordering: config.ordering,
     onFailure: config.onFailure,
-    counts: stats.counts,
+    counts: { received: 0, processing: 0, processed: 0, failed: 0, skipped: 0, ...stats.counts },
     oldestWaiting: oldest === null ? null : { id: oldest.id, receivedAt: oldest.receivedAt.toISOString(), ageSeconds: oldest.ageSeconds },
     lagging: oldest !== null && oldest.ageSeconds > config.maxLagSeconds,
     blocked: stats.blocked,

@@ -104,7 +104,7 @@ export function readContract(store: () => Store): void {
     const listed = await store().listMessages({ controlId });
     expect(listed.map(withoutProcessing)).toEqual(
       [withAck, noAck].map(({ raw, ack, ...rest }) => ({
-        ...rest,
+        ...withoutProcessing(rest),
         id: expect.any(Number),
         rawBytes: raw.length,
         ackBytes: ack === null ? null : ack.length,
@@ -118,7 +118,7 @@ export function readContract(store: () => Store): void {
     const row = newRow({ tlsClientSubject: null, ack: null, ackCode: null });
     const result = await store().insertMessage(row);
     if (!result.inserted) throw new Error('expected an insert');
-    expect(withoutProcessing(await store().getMessage(result.id))).toEqual({ id: result.id, ...row });
+    expect(withoutProcessing(await store().getMessage(result.id))).toEqual(withoutProcessing({ id: result.id, ...row }));
     await expect(store().getMessage(result.id + 1_000_000)).resolves.toBeNull();
   });
 
