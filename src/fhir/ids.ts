@@ -19,7 +19,10 @@ export function patientId(value: string, authority: string | null): string {
   return resourceId('Patient', [value, authority ?? '']);
 }
 
-/** Encounter: PV1-19.1 + PV1-19.4 (the visit number and its authority), within the patient. */
-export function encounterId(patient: string, visit: string, authority: string): string {
-  return resourceId('Encounter', [patient, visit, authority]);
+/**
+ * Encounter: PV1-19.1 + PV1-19.4 (the visit number and its authority), not the patient: after an
+ * A40 merge, the A03 that closes the visit names the survivor, and must still find the Encounter.
+ */
+export function encounterId(visit: string, authority: string): string {
+  return resourceId('Encounter', [visit, authority]);
 }

@@ -31,7 +31,7 @@ export function mapAdt(message: V2Message, event: string, ctx: MapContext): Writ
   if (patient === undefined) return { ok: false, error: 'PID-3 holds no identifier' };
   const writes: ResourceWrite[] = [upsert(mapPatient(pid, patient, ctx))];
   const pv1 = segmentsOf(message, 'PV1')[0];
-  const encounter = personOnly.has(event) ? undefined : encounterIdOf(pv1, patient, ctx);
+  const encounter = personOnly.has(event) ? undefined : encounterIdOf(pv1, ctx);
   if (visitPatch.has(event)) {
     if (pv1 === undefined || encounter === undefined) return { ok: false, error: `ADT^${event} needs PV1-19 (visit number) to find the encounter` };
     const set: Record<string, unknown> = { status: eventStatus0003[event] };

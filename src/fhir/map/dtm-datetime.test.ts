@@ -44,3 +44,27 @@ describe('DTM → FHIR dateTime', () => {
     expect(isKnownZone('Mars/Olympus')).toBe(false);
   });
 });
+
+describe('zone offsets (cached by quarter hour)', () => {
+  // Minute by minute across transition nights: the instant written, shown in the zone, is the wall
+  // clock that was sent, except in a spring-forward gap (which has no such wall-clock time).
+  // Lord Howe shifts by 30 minutes, Chatham at 02:45: transitions off the whole hour.
+  it.each([
+    ['Europe/Zurich', '20241027', 0],
+    ['Europe/Zurich', '20240331', 60],
+    ['Australia/Lord_Howe', '20240407', 0],
+    ['Australia/Lord_Howe', '20241006', 30],
+    ['Pacific/Chatham', '20240407', 0],
+    ['Pacific/Chatham', '20240929', 60],
+  ] as const)('%s on %s: the wall clock round-trips (gap minutes: %i)', (zone, day, gapMinutes) => {
+    const show = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' });
+    let gaps = 0;
+    for (let minute = 0; minute < 6 * 60; minute++) {
+      const hhmm = `${String(Math.floor(minute / 60)).padStart(2, '0')}${String(minute % 60).padStart(2, '0')}`;
+      const instant = Date.parse(toFhirDateTime(`${day}${hhmm}00`, zone) ?? '');
+      expect(Number.isNaN(instant)).toBe(false);
+      if (show.format(new Date(instant)).replace(':', '') !== hhmm) gaps++;
+    }
+    expect(gaps).toBe(gapMinutes);
+  });
+});

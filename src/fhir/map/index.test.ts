@@ -20,7 +20,7 @@ const pv1 = (admit = '', discharge = ''): string => {
   return Array.from(f, (v) => v ?? '').join('|');
 };
 const patient = patientId('MRN001', 'HOSP');
-const encounter = encounterId(patient, 'V100', 'HOSP');
+const encounter = encounterId('V100', 'HOSP');
 
 function writes(raw: string): ResourceWrite[] {
   const result = mapMessage(raw, options);
@@ -89,6 +89,14 @@ describe('ADT', () => {
     expect(patches(ws, 'Patient')).toEqual([
       { op: 'patch', resourceType: 'Patient', id: merged, set: { active: false, link: [{ other: { reference: `Patient/${patient}` }, type: 'replaced-by' }] }, create: true },
     ]);
+  });
+
+  it('after a merge, the A03 that names the survivor finishes the Encounter the merged patient was admitted with', () => {
+    const admitted = upserted(writes(msg(msh('ADT^A01'), pid.replace('MRN001^^^HOSP^MR~', 'OLD7^^^HOSP^MR~'), pv1('20240715080000'))), 'Encounter')[0];
+    const [finished] = patches(writes(msg(msh('ADT^A03'), pid, pv1('20240715080000', '20240716120000'))), 'Encounter');
+    expect(admitted?.subject).toEqual({ reference: `Patient/${patientId('OLD7', 'HOSP')}` });
+    expect(finished?.id).toBe(admitted?.id);
+    expect(finished?.set.subject).toEqual({ reference: `Patient/${patient}` });
   });
 
   it('A40 merging a patient into itself is refused', () => {

@@ -32,7 +32,7 @@ export function mapOru(message: V2Message, ctx: MapContext): Writes {
     const patient = patientIdOf(result.pid, ctx);
     if (patient === undefined) return { ok: false, error: 'PID-3 holds no identifier' };
     writes.push(patchPatient(mapPatient(result.pid, patient, ctx)));
-    const encounter = encounterIdOf(result.pv1, patient, ctx);
+    const encounter = encounterIdOf(result.pv1, ctx);
     result.orders.forEach((order, orderIndex) => {
       if (order.obr === undefined) return;
       const obr = order.obr;

@@ -11,12 +11,12 @@ import { xcnToReference } from './xpn-humanname.ts';
 // without one there is no Encounter, since no later event (A03, A08, A11) could find it again.
 // Locations and practitioners are display references (no Location/Practitioner resources).
 
-export function encounterIdOf(pv1: Segment | undefined, patient: string, ctx: MapContext): string | undefined {
+export function encounterIdOf(pv1: Segment | undefined, ctx: MapContext): string | undefined {
   const { d } = ctx;
   const visit = repetitions(field(pv1, 19), d)[0] ?? '';
   const value = text(comp(visit, 1, d), d);
   if (value === undefined) return undefined;
-  return encounterId(patient, value, text(comp(visit, 4, d), d) ?? '');
+  return encounterId(value, text(comp(visit, 4, d), d) ?? '');
 }
 
 /** Encounter.status: PV1-45 valued → finished; else the event's (0003) when given, else PV1-2 (0004). */
