@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS processing_setting (
   value VARCHAR(255) NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
--- FHIR R4 resources (migration 0005): times are epoch milliseconds, date ranges [lo, hi).
+-- FHIR R4 resources (migration 0004): times are epoch milliseconds, date ranges [lo, hi).
 -- The current version of each resource. event_time: the newest event that wrote it (an older one is
 -- ignored); merged_into: for a Patient merged away (link replaced-by), its survivor's id.
 CREATE TABLE IF NOT EXISTS fhir_resource (
@@ -190,5 +190,5 @@ INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
   (1, '0001-initial', '387aef53d696b7d3e4aaf53e870cacaae042f35a420f5923848b3e0576939917', UTC_TIMESTAMP(3)),
   (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3)),
   (3, '0003-processing', '7ba290332389e847e0637e58656e0a6087cb2c6222775dc06407939889542896', UTC_TIMESTAMP(3)),
-  (5, '0005-fhir', '5e7a43de11e1873ccfe06d95951c501f32dc0eb78dfc92b1054bd6ab38c20694', UTC_TIMESTAMP(3))
+  (4, '0004-fhir', '76c9bc78bb908297c0c7d907965321336a80276836c97601a3b896cdc811eb45', UTC_TIMESTAMP(3))
 ON DUPLICATE KEY UPDATE version = version;

@@ -66,7 +66,6 @@ export const columnWidths = {
 
 /** The processing columns (migration 0003): read here, written by the processing engine only. */
 export const processingColumnOf = {
-  processingState: 'processing_state',
   processingAttempts: 'processing_attempts',
   processingError: 'processing_error',
   nextAttemptAt: 'next_attempt_at',

@@ -46,9 +46,8 @@ export const newMessageSchema = z.object({
 
 export type NewMessage = z.infer<typeof newMessageSchema>;
 
-/** The processing columns as reads return them (the engine writes them; docs/processing.md). */
+/** The processing columns reads add to a row (the engine writes them; docs/processing.md); the state is in the row. */
 export const processingFieldsSchema = z.object({
-  processingState: processingState.nullable(),
   processingAttempts: z.number().int().min(0).nullable(),
   /** The last failure's reason (no message content). */
   processingError: z.string().nullable(),

@@ -102,7 +102,7 @@ describe.each(engines)('A01 → A08 → A03 → A40 through the service on %s', 
         } else {
           expect(patient?.active).toBe(false);
         }
-        const encounter = (await fhir.read('Encounter', encounterId(id, visit(p), authority)))?.resource as Record<string, unknown> | undefined;
+        const encounter = (await fhir.read('Encounter', encounterId(visit(p), authority)))?.resource as Record<string, unknown> | undefined;
         expect(encounter?.status, `encounter of patient ${p}`).toBe('finished');
         expect((encounter?.period as { end?: string } | undefined)?.end).toMatch(/^2026-01-13T10:/);
         expect(encounter?.subject).toEqual({ reference: `Patient/${id}` });

@@ -73,8 +73,8 @@ export function createMemoryStore(): MemoryStore {
 
 /** As the engines store a new row: accepted rows wait for processing, refused rows are never processed. */
 function processingOnInsert(row: NewMessage): ProcessingFields {
-  const accepted = row.status === 'received';
-  return { processingState: accepted ? 'received' : null, processingAttempts: accepted ? 0 : null, processingError: null, nextAttemptAt: null, processedAt: null };
+  const accepted = row.status === 'received' && row.processingState !== null;
+  return { processingAttempts: accepted ? 0 : null, processingError: null, nextAttemptAt: null, processedAt: null };
 }
 
 /** As the engines list a row: no blobs, their sizes instead. */

@@ -22,7 +22,7 @@ export type IndexRows = {
 export const nameParts = ['family', 'given', 'prefix', 'suffix', 'text'] as const;
 export type NamePart = (typeof nameParts)[number];
 
-/** Column sizes (migrations 0005): longer values are cut, so a search still finds them by prefix. */
+/** Column sizes (migration 0004): longer values are cut, so a search still finds them by prefix. */
 const maxName = 200;
 const maxToken = 255;
 

@@ -1,4 +1,4 @@
--- 0005: FHIR R4 resources projected from the events (docs: README "Patient 360"). Times are epoch
+-- 0004: FHIR R4 resources projected from the events (docs: README "Patient 360"). Times are epoch
 -- milliseconds (BIGINT) on both engines; date ranges are [lo, hi) in the same unit. Every table's
 -- rows are derived from fhir_resource.content and rewritten with it, in the same transaction.
 

@@ -1,4 +1,4 @@
--- 0005 (embedded engine; the same tables as migrations/mariadb/0005-fhir.sql): FHIR R4 resources
+-- 0004 (embedded engine; the same tables as migrations/mariadb/0004-fhir.sql): FHIR R4 resources
 -- projected from the events (README "Patient 360"). Times are epoch milliseconds (INTEGER); date
 -- ranges are [lo, hi) in the same unit. Every table's rows are derived
 -- from fhir_resource.content and rewritten with it, in the same transaction.
