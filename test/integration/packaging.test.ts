@@ -136,7 +136,7 @@ describe.skipIf(database === null)('the image command and healthcheck, on config
       await service.output(/"msg":"hl7v2-listener started"/);
       const check = run(execForm(stage.find((i) => i.op === 'HEALTHCHECK')));
       expect(await check.exited).toBe(0);
-      expect(check.stdout()).toMatch(/^readiness https:\/\/127\.0\.0\.1:\d+\/health\/ready: 200 ready \(store: up, mllp: up, https: up\)\n$/);
+      expect(check.stdout()).toMatch(/^readiness https:\/\/127\.0\.0\.1:\d+\/health\/ready: 200 ready \(store: up, mllp: up, https: up, processing: up\)\n$/);
       const message = readFileSync(join(root, 'test/fixtures/corpus/valid/hapi__docs_example_ADT_A01_v24.hl7'));
       const headers = { authorization: `Bearer ${secret('api-key')}`, 'content-type': 'application/hl7-v2' };
       // Verified against the demo certificate, by name: what curl --cacert secrets/https-cert.pem does.
