@@ -9,7 +9,11 @@ import { messageFactory, type MessageKind } from './fixtures.ts';
 export const CONTROL_ID_LENGTH = 20;
 const PLACEHOLDER = 'Q'.repeat(CONTROL_ID_LENGTH);
 
-export type FrameTemplate = { frame: Buffer; idOffset: number; payloadBytes: number };
+export type FrameTemplate = { frame: Buffer; idOffset: number; patientOffset: number; payloadBytes: number };
+
+/** PID-3's value in the fixtures: its seven digits are overwritten to spread messages over patients. */
+const PATIENT_ID = 'PAT-0012345';
+const PATIENT_DIGITS = 7;
 
 export function frameTemplate(kind: MessageKind): FrameTemplate {
   const payload = messageFactory(kind, CONTROL_ID_LENGTH)(PLACEHOLDER);
@@ -18,7 +22,8 @@ export function frameTemplate(kind: MessageKind): FrameTemplate {
   if (idOffset === -1 || frame.indexOf(PLACEHOLDER, idOffset + 1, 'latin1') !== -1) {
     throw new Error('the control id placeholder must occur exactly once in the template');
   }
-  return { frame, idOffset, payloadBytes: payload.length };
+  const patientOffset = frame.indexOf(PATIENT_ID, 0, 'latin1') + PATIENT_ID.length - PATIENT_DIGITS;
+  return { frame, idOffset, patientOffset, payloadBytes: payload.length };
 }
 
 /** `tag` (letters/digits) + connection + counter, always CONTROL_ID_LENGTH characters. */
@@ -28,9 +33,11 @@ export function controlIdFor(tag: string, conn: number, n: number): string {
   return id;
 }
 
-export function frameWithId(template: FrameTemplate, controlId: string): Buffer {
+/** A copy of the template with this MSH-10 and, when `patient` is given, PID-3 = PAT-<patient>. */
+export function frameWithId(template: FrameTemplate, controlId: string, patient?: number): Buffer {
   const frame = Buffer.allocUnsafe(template.frame.length);
   template.frame.copy(frame);
   frame.write(controlId, template.idOffset, 'latin1');
+  if (patient !== undefined) frame.write(String(patient).padStart(PATIENT_DIGITS, '0'), template.patientOffset, 'latin1');
   return frame;
 }

@@ -36,12 +36,29 @@ let measureStart = Number.POSITIVE_INFINITY;
 let measureEnd = Number.POSITIVE_INFINITY;
 let finished = 0;
 let onAllDone: () => void = () => {};
+let sentInAll = 0;
 
 function send(conn: Conn): void {
   const controlId = controlIdFor(spec.tag, conn.index, conn.next++);
   conn.outstanding.push({ sentAt: performance.now(), controlId });
   report.sent++;
-  conn.socket.write(frameWithId(template, controlId));
+  const patient = spec.patients === undefined ? undefined : sentInAll++ % spec.patients;
+  conn.socket.write(frameWithId(template, controlId, patient));
+}
+
+/** Open loop: every 10 ms, the messages due by now, round-robin over the open connections. */
+function paceSends(conns: Conn[], started: number): NodeJS.Timeout {
+  let due = 0;
+  let next = 0;
+  return setInterval(() => {
+    const now = performance.now();
+    if (now >= measureEnd) return;
+    const target = Math.floor(((now - started) / 1000) * (spec.ratePerSec ?? 0));
+    for (; due < target; due++) {
+      const conn = conns[next++ % conns.length];
+      if (conn !== undefined && !conn.done) send(conn);
+    }
+  }, 10);
 }
 
 function onReply(conn: Conn, reply: Buffer): void {
@@ -53,8 +70,9 @@ function onReply(conn: Conn, reply: Buffer): void {
     report.answered++;
     checkAck(reply, sent.controlId);
   }
-  if (now < measureEnd) send(conn);
-  else if (conn.outstanding.length === 0) finish(conn);
+  if (now < measureEnd) {
+    if (spec.ratePerSec === undefined) send(conn);
+  } else if (conn.outstanding.length === 0) finish(conn);
 }
 
 /** MSA-1 must be AA; with checkIds, MSA-2 must be the MSH-10 of the oldest outstanding message. */
@@ -133,8 +151,13 @@ async function main(): Promise<void> {
   ];
   const watchdog = watchTimeouts(conns);
   const progress = spec.progressEveryMs === undefined ? undefined : setInterval(() => emit({ event: 'progress', answered: report.answered }), spec.progressEveryMs);
-  for (const conn of conns) for (let d = 0; d < spec.depth; d++) send(conn);
+  const pacer = spec.ratePerSec === undefined ? undefined : paceSends(conns, start);
+  // Open loop: a connection with nothing outstanding at the end finishes when the window closes.
+  const closer = pacer === undefined ? undefined : setTimeout(() => conns.filter((c) => c.outstanding.length === 0).forEach(finish), spec.warmUpMs + spec.durationMs + 20);
+  if (pacer === undefined) for (const conn of conns) for (let d = 0; d < spec.depth; d++) send(conn);
   await allDone;
+  clearInterval(pacer);
+  clearTimeout(closer);
   markEnd();
   clearInterval(watchdog);
   clearInterval(progress);

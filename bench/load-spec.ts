@@ -19,6 +19,13 @@ export type LoadSpec = {
   ackTimeoutMs: number;
   /** When set, a {"event":"progress","answered":n} line this often (the memory run uses it). */
   progressEveryMs?: number;
+  /** When set, PID-3 cycles over this many patients (PAT-0000000 …); else every message is one patient. */
+  patients?: number;
+  /**
+   * When set, an open-loop load: this many messages per second in all, spread over the connections
+   * whatever their answers (pipelined), instead of a new message per answer.
+   */
+  ratePerSec?: number;
 };
 
 export type LoadReport = {

@@ -9,9 +9,11 @@ import { memoryLines, runMemory } from './memory-run.ts';
 import { formatRow } from './report.ts';
 import { checkTargets, ratioTable, resultTable, summarize, targetLines } from './results.ts';
 import { runScenario, scenarioLabel, type Scenario, type ScenarioResult, type Timing } from './scenario.ts';
+import { runProcessingBench } from './processing.ts';
 import { startOurService, startReference, type ServerName, type ServerProcess } from './servers.ts';
 
 // `npm run bench [-- --quick] [-- --duration 10 --repeat 3 --memory 60 --store mariadb --profile]`
+// `npm run bench -- --processing` adds issue 10's section (bench/processing.ts); `--processing-only` runs it alone.
 // The service (MariaDB store unless --store sqlite) and the two references each run in their own
 // process; every scenario gets a load-generator process of its own. Printed, never asserted.
 // Everything talks to 127.0.0.1 only, plus the MariaDB server where one database is created and dropped.
@@ -31,6 +33,13 @@ const { values: flags } = parseArgs({
     'max-in-flight': { type: 'string' },
     'no-hot-path': { type: 'boolean', default: false },
     'hot-path-only': { type: 'boolean', default: false },
+    // Issue 10's section (bench/processing.ts): after the ingest scenarios, or alone.
+    processing: { type: 'boolean', default: false },
+    'processing-only': { type: 'boolean', default: false },
+    patients: { type: 'string', default: '1000' },
+    'lag-rate': { type: 'string', default: '2000' },
+    modes: { type: 'string', default: 'sequential,per-patient,per-sender,parallel' },
+    sinks: { type: 'string', default: 'noop,amqp' },
   },
 });
 
@@ -77,9 +86,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   try {
     out(`store: ${await db.settings()}`);
+    if (flags['processing-only'] === true) return await processingSection(db);
     const profileDir = flags.profile ? mkdtempSync(join(tmpdir(), 'hl7-bench-profile-')) : undefined;
     for (const name of servers) {
-      started.push(name === 'ours' ? await startOurService(db.config, { cpuProfileDir: profileDir, maxInFlightPerConnection: maxInFlight }) : await startReference(name));
+      // Ingest alone: processing off (its own section measures it on).
+      const processing = { enabled: false };
+      started.push(name === 'ours' ? await startOurService(db.config, { cpuProfileDir: profileDir, maxInFlightPerConnection: maxInFlight, processing }) : await startReference(name));
     }
     out(`each scenario: ${timing.warmUpMs / 1000} s warm-up, then ${timing.durationMs / 1000} s measured, ${repeats} time(s); ` +
       'stop-and-wait = one message outstanding per connection; every stored ACK is a durable commit');
@@ -97,6 +109,10 @@ async function main(): Promise<void> {
       const memory = await runMemory(ours, { kind: 'ADT', conns: 8, depth: 8 }, memorySeconds, quick ? 1 : 5, 'MEM');
       memoryLines(memory).forEach((line) => out(line));
     }
+    if (flags.processing === true) {
+      await Promise.all(started.splice(0).map((s) => s.stop()));
+      await processingSection(db);
+    }
     if (profileDir !== undefined) {
       out(`\nCPU profile of the service (written when it stops): ${profileDir}`);
       out(`read it with: node --import tsx bench/profile-summary.ts ${profileDir}/<largest file>.cpuprofile`);
@@ -104,6 +120,19 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+}
+
+function processingSection(db: BenchDb): Promise<void> {
+  const list = (value: string | undefined): string[] => (value ?? '').split(',').filter((v) => v !== '');
+  return runProcessingBench(db, {
+    timing: { ...timing, warmUpMs: 0 },
+    patients: Number(flags.patients),
+    lagRate: Number(flags['lag-rate']),
+    modes: list(flags.modes),
+    sinks: list(flags.sinks),
+    amqpUrl: process.env.HL7_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    out,
+  });
 }
 
 async function runAll(started: ServerProcess[], db: BenchDb): Promise<ScenarioResult[]> {

@@ -12,7 +12,16 @@ import { root, type ServerProcess } from './servers.ts';
 
 export type Scenario = { kind: MessageKind; conns: number; depth: number };
 
-export type Timing = { warmUpMs: number; durationMs: number; ackTimeoutMs: number; progressEveryMs?: number };
+export type Timing = {
+  warmUpMs: number;
+  durationMs: number;
+  ackTimeoutMs: number;
+  progressEveryMs?: number;
+  /** PID-3 cycles over this many patients (load-spec.ts). */
+  patients?: number;
+  /** Open-loop messages per second (load-spec.ts). */
+  ratePerSec?: number;
+};
 
 export type ScenarioResult = {
   server: string;

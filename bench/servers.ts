@@ -28,7 +28,13 @@ export type ServerProcess = {
 };
 
 /** `root`: another checkout of the project to run the service from (A/B against an older tree). */
-export type SpawnOptions = { cpuProfileDir?: string; maxInFlightPerConnection?: number; root?: string };
+export type SpawnOptions = {
+  cpuProfileDir?: string;
+  maxInFlightPerConnection?: number;
+  root?: string;
+  /** The service's `processing` section; absent leaves the key out (an older build does not know it). */
+  processing?: Record<string, unknown>;
+};
 
 function nodeArgs(entry: string, args: string[], options: SpawnOptions): string[] {
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
@@ -114,6 +120,7 @@ export async function startOurService(db: DbConfig, options: SpawnOptions = {}):
     db: connectionOf(db),
     // info logs one line per connection (open/close) and per refused message, none per accepted one.
     log: { level: 'info' },
+    ...(options.processing === undefined ? {} : { processing: options.processing }),
   };
   writeFileSync(join(configDir, 'config-bench.yaml'), JSON.stringify(config, null, 2));
   const env = { HL7_ENV: 'bench', HL7_CONFIG_DIR: configDir };

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from './store.ts';
+import { StoreUnavailableError } from './errors.ts';
 
 // Sorting mysql2 errors into "the database cannot be reached now" (StoreUnavailableError: the sender
 // gets AR 207 and resends later) and "this statement failed". Messages must never carry row values.

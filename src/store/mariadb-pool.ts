@@ -2,7 +2,7 @@ import { createPool, type ConnectionOptions, type PoolConnection, type PoolOptio
 import type { DbConfig } from '../config/schema.ts';
 import { describeCause, isStatementError, isUnavailableError } from './mariadb-errors.ts';
 import { sessionStatements } from './mariadb-session.ts';
-import { StoreUnavailableError } from './store.ts';
+import { StoreUnavailableError } from './errors.ts';
 
 // A mysql2 pool whose every use settles in bounded time. mysql2 neither times out a wait for a pooled
 // connection nor drops a connection whose query timed out (it stays busy until the server answers,

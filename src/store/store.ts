@@ -151,15 +151,4 @@ export type StoreOptions = {
   migrationsDir?: string;
 };
 
-/**
- * Raised when a row can never be stored as it is (larger than the database accepts in one
- * statement): sending it again will not help, unlike StoreUnavailableError.
- */
-export class RowTooLargeError extends Error {
-  override readonly name = 'RowTooLargeError';
-}
-
-/** Raised by engines when the database cannot be reached or did not answer in time. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-}
+export { RowTooLargeError, StoreUnavailableError } from './errors.ts';

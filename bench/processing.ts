@@ -1,0 +1,152 @@
+import { performance } from 'node:perf_hooks';
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { DbConfig } from '../src/config/schema.ts';
+import type { BenchDb } from './bench-db.ts';
+import { runScenario, type Scenario, type Timing } from './scenario.ts';
+import { startOurService, type ServerProcess } from './servers.ts';
+
+// Issue 10's figures, on MariaDB, printed never asserted:
+//   1. drain rate per ordering mode and sink: a backlog stored with processing off, then a service
+//      with processing on, timed from listening until nothing waits;
+//   2. lag (received_at → processed_at) p50/p99 at a steady open-loop ingest rate;
+//   3. ingest at 32 connections with processing on (noop sink) against processing off, same run.
+// Messages spread over `patients` patients (PID-3), so per-patient has that many lanes.
+
+export type ProcessingBenchOptions = {
+  timing: Timing;
+  patients: number;
+  /** Messages/s of the lag run. */
+  lagRate: number;
+  modes: string[];
+  sinks: string[];
+  amqpUrl: string;
+  out: (line?: string) => void;
+};
+
+const ordered = ['sequential', 'per-patient', 'per-sender', 'parallel'];
+
+function processingConfig(enabled: boolean, ordering: string, sink: string, amqpUrl: string): Record<string, unknown> {
+  return {
+    enabled,
+    ordering,
+    routes: [{ match: {}, sinks: [sink] }],
+    ...(sink === 'amqp' ? { amqp: { url: amqpUrl, exchange: 'hl7v2-bench' } } : {}),
+  };
+}
+
+async function adminConnection(db: DbConfig): Promise<Connection> {
+  return createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+}
+
+async function countWaiting(conn: Connection): Promise<{ waiting: number; done: number; failed: number }> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT SUM(processing_state IN ('received','processing')) AS waiting,
+            SUM(processing_state IN ('processed','skipped')) AS done,
+            SUM(processing_state = 'failed') AS failed
+       FROM hl7_message WHERE processing_state IS NOT NULL`,
+  );
+  const row: RowDataPacket = rows[0] ?? ({} as RowDataPacket);
+  return { waiting: Number(row.waiting ?? 0), done: Number(row.done ?? 0), failed: Number(row.failed ?? 0) };
+}
+
+async function waitDrained(conn: Connection, timeoutMs: number): Promise<{ drainedAt: number; counts: Awaited<ReturnType<typeof countWaiting>> }> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const counts = await countWaiting(conn);
+    if (counts.waiting === 0 || performance.now() > deadline) return { drainedAt: performance.now(), counts };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Stores a backlog with processing off: 8 connections pipelined ×8 for the timing's duration. */
+async function storeBacklog(db: BenchDb, options: ProcessingBenchOptions, tag: string): Promise<void> {
+  const service = await startOurService(db.config, { processing: processingConfig(false, 'per-patient', 'noop', options.amqpUrl) });
+  try {
+    const scenario: Scenario = { kind: 'ADT', conns: 8, depth: 8 };
+    const result = await runScenario(service, scenario, { ...options.timing, patients: options.patients }, tag);
+    if (result.failure !== null) throw new Error(`storing the backlog failed: ${result.failure}`);
+  } finally {
+    await service.stop();
+  }
+}
+
+async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchOptions, mode: string, sink: string, tag: string): Promise<string> {
+  await db.empty();
+  await storeBacklog(db, options, tag);
+  const before = await countWaiting(conn);
+  const started = performance.now();
+  const service: ServerProcess = await startOurService(db.config, { processing: processingConfig(true, mode, sink, options.amqpUrl) });
+  try {
+    const { drainedAt, counts } = await waitDrained(conn, 300_000);
+    const seconds = (drainedAt - started) / 1000;
+    const rate = Math.round(counts.done / seconds);
+    const extra = counts.failed > 0 ? `, ${counts.failed} failed` : counts.waiting > 0 ? `, ${counts.waiting} still waiting (timed out)` : '';
+    return `  ${mode.padEnd(12)} ${sink.padEnd(5)} ${String(before.waiting).padStart(7)} events in ${seconds.toFixed(2).padStart(6)} s = ${String(rate).padStart(6)} events/s (start-up included)${extra}`;
+  } finally {
+    await service.stop();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function lagRun(db: BenchDb, conn: Connection, options: ProcessingBenchOptions, tag: string): Promise<string[]> {
+  await db.empty();
+  const service = await startOurService(db.config, { processing: processingConfig(true, 'per-patient', 'noop', options.amqpUrl) });
+  try {
+    const scenario: Scenario = { kind: 'ADT', conns: 8, depth: 1 };
+    const timing = { ...options.timing, patients: options.patients, ratePerSec: options.lagRate };
+    const result = await runScenario(service, scenario, timing, tag);
+    await waitDrained(conn, 120_000);
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, received_at, processed_at) / 1000 AS lag_ms FROM hl7_message
+        WHERE processing_state = 'processed' ORDER BY lag_ms`,
+    );
+    const lags = rows.map((r) => Number(r.lag_ms));
+    const sent = result.report === null ? 0 : Math.round(result.report.answered / (result.report.windowMs / 1000));
+    return [
+      `  per-patient noop at ${options.lagRate} msg/s offered (${sent}/s answered in the window${result.failure ? `; ${result.failure}` : ''}):`,
+      `  lag received→processed over ${lags.length} events: p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, max ${percentile(lags, 100).toFixed(0)} ms`,
+    ];
+  } finally {
+    await service.stop();
+  }
+}
+
+async function ingestRate(db: BenchDb, options: ProcessingBenchOptions, enabled: boolean, tag: string): Promise<number> {
+  await db.empty();
+  const service = await startOurService(db.config, { processing: processingConfig(enabled, 'per-patient', 'noop', options.amqpUrl) });
+  try {
+    const result = await runScenario(service, { kind: 'ADT', conns: 32, depth: 1 }, { ...options.timing, patients: options.patients }, tag);
+    if (result.report === null) throw new Error(`ingest run failed: ${result.failure}`);
+    return result.report.answered / (result.report.windowMs / 1000);
+  } finally {
+    await service.stop();
+  }
+}
+
+export async function runProcessingBench(db: BenchDb, options: ProcessingBenchOptions): Promise<void> {
+  const { out } = options;
+  if (db.config.driver !== 'mariadb') throw new Error('the processing bench runs on MariaDB (--store mariadb)');
+  const conn = await adminConnection(db.config);
+  try {
+    out(`\nprocessing (issue 10), ADT 1.2 KB over ${options.patients} patients, MariaDB:`);
+    out('drain rate of a stored backlog (targets: per-patient and parallel >= 10,000/s, sequential >= 3,000/s):');
+    let n = 0;
+    for (const sink of options.sinks) {
+      for (const mode of options.modes.filter((m) => ordered.includes(m))) {
+        out(await drainRow(db, conn, options, mode, sink, `P${String(n++).padStart(2, '0')}`));
+      }
+    }
+    out(`lag at a steady ingest rate (target: p99 < 1 s at 2,000 msg/s):`);
+    (await lagRun(db, conn, options, 'PLAG')).forEach((line) => out(line));
+    const alone = await ingestRate(db, options, false, 'PIA');
+    const withProcessing = await ingestRate(db, options, true, 'PIB');
+    out(`ingest, 32 connections stop-and-wait (target: with processing >= 0.7x alone):`);
+    out(`  alone ${Math.round(alone)} msg/s, with processing (per-patient, noop) ${Math.round(withProcessing)} msg/s: ${(withProcessing / alone).toFixed(2)}x`);
+  } finally {
+    await conn.end();
+  }
+}
