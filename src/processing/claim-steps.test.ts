@@ -71,7 +71,7 @@ async function run(commands: Command[], block: boolean): Promise<void> {
           const mine = new Set(held.filter((h) => h.instance === c.instance).flatMap((h) => h.claim.lanes));
           const found = await runner.read(() => discoverLanes(dialect, 10, mine, ''));
           await runner.read(() => ensureLanes(dialect, found.lanes));
-          const claim = await runner.transact(() => claimLanes(dialect, found.lanes, { token: `t${(tokens += 1)}`, leaseMs, maxEvents: c.max, blockOnFailure: block }));
+          const claim = await runner.transact(() => claimLanes(dialect, found.lanes, { token: `t${(tokens += 1)}`, leaseMs, maxEvents: c.max, blockOnFailure: block, expired: found.expired }));
           if (claim === null) break;
           for (const lane of claim.lanes) {
             for (const other of held) {

@@ -87,7 +87,14 @@ const text = (value: unknown): string => String(value);
 /** Binary order, as the utf8mb4_bin index (and SQLite) sort keys: only lane grouping matters here. */
 const laneOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export type LaneClaimOptions = { token: string; leaseMs: number; maxEvents: number; blockOnFailure: boolean };
+export type LaneClaimOptions = {
+  token: string;
+  leaseMs: number;
+  maxEvents: number;
+  blockOnFailure: boolean;
+  /** Lanes seen with `processing` events past their lease (discoverLanes), whatever their lane row says. */
+  expired?: readonly string[];
+};
 
 /** One transaction: lock free lanes, recover a dead holder's events, take each lane's due head run. */
 export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneClaimOptions): Steps<Claim | null> {
@@ -95,20 +102,25 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
   const sorted = [...candidates].sort();
   const free = yield {
     sql:
-      `SELECT lane_key FROM processing_lane WHERE lane_key IN ${marks(sorted.length)} AND (owner IS NULL OR lease_until < ${d.now()})` +
+      `SELECT lane_key, owner FROM processing_lane WHERE lane_key IN ${marks(sorted.length)} AND (owner IS NULL OR lease_until < ${d.now()})` +
       ` ORDER BY lane_key LIMIT ${o.maxEvents}${d.skipLocked}`,
     params: sorted,
   };
   const locked = free.rows.map((row) => text(row.lane_key));
   if (locked.length === 0) return null;
   const inLanes = `ordering_key IN ${marks(locked.length)}`;
-  // Events a dead (or too slow) holder left `processing` are first in their lane again.
-  yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND ${inLanes}`,
-    params: locked,
-  };
+  // Events a dead (or too slow) holder left `processing` are first in their lane again: in a lane
+  // whose lease ran out (an owner still named), or one seen with expired events (e.g. re-keyed).
+  const expired = new Set(o.expired ?? []);
+  const takenOver = free.rows.filter((row) => (row.owner !== null && row.owner !== undefined) || expired.has(text(row.lane_key))).map((row) => text(row.lane_key));
+  if (takenOver.length > 0) {
+    yield {
+      sql:
+        `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
+        ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND ordering_key IN ${marks(takenOver.length)}`,
+      params: takenOver,
+    };
+  }
   const blockedFrom = new Map<string, number>();
   if (o.blockOnFailure) {
     const failed = yield {

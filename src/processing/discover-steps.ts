@@ -11,7 +11,7 @@ const text = (value: unknown): string => String(value);
  * blocked lane with a deep backlog must not hide the others), a few more found by walking the lane
  * index from `cursor` (one index dive each).
  */
-export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<string>, cursor: string): Steps<{ lanes: string[]; cursor: string }> {
+export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<string>, cursor: string): Steps<{ lanes: string[]; cursor: string; expired: string[] }> {
   const lanes = new Set<string>();
   const add = (key: unknown): void => {
     if (typeof key === 'string' && !held.has(key)) lanes.add(key);
@@ -21,10 +21,11 @@ export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<strin
     params: [],
   };
   for (const row of expired.rows) add(row.ordering_key);
+  const stale = expired.rows.map((row) => String(row.ordering_key));
   const scan = want * 4;
   const front = yield { sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' ORDER BY id LIMIT ${scan}`, params: [] };
   for (const row of front.rows) if (lanes.size < want) add(row.ordering_key);
-  if (front.rows.length < scan) return { lanes: [...lanes], cursor };
+  if (front.rows.length < scan) return { lanes: [...lanes], cursor, expired: stale };
   let next = cursor;
   let wrapped = false;
   // A few dives always (the front may be all blocked lanes), up to 32 (~0.1 ms each) while short.
@@ -43,7 +44,7 @@ export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<strin
     add(key);
     next = key;
   }
-  return { lanes: [...lanes], cursor: next };
+  return { lanes: [...lanes], cursor: next, expired: stale };
 }
 
 /** Lane rows must exist to be locked. Outside the claim's transaction; rows that exist are left alone. */

@@ -127,7 +127,7 @@ export class ProcessingEngine {
     this.cursor = found.cursor;
     if (found.lanes.length === 0) return null;
     await runner.read(() => ensureLanes(d, found.lanes));
-    const claim = await runner.transact(() => claimLanes(d, found.lanes, { ...base, blockOnFailure: config.onFailure === 'block' }));
+    const claim = await runner.transact(() => claimLanes(d, found.lanes, { ...base, blockOnFailure: config.onFailure === 'block', expired: found.expired }));
     return this.track(claim);
   }
 

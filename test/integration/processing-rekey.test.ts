@@ -10,7 +10,7 @@ import { orderingKeyFor, type OrderingMode } from '../../src/processing/ordering
 import { createStore } from '../../src/store/create-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTestDatabase, mariaDbReachable, type TestDatabase } from '../support/mariadb.ts';
-import { createRecordingSink, runSql, waitUntil } from '../support/processing.ts';
+import { allFinal, createRecordingSink, runSql, waitUntil } from '../support/processing.ts';
 import { newRow } from '../support/rows.ts';
 
 // processing.ordering changed between restarts: at start-up every event that still waits (here:
@@ -23,8 +23,9 @@ afterAll(async () => {
   rmSync(sqliteDir, { recursive: true, force: true });
 });
 
+let files = 0;
 const engines: { name: string; config: () => Promise<DbConfig | null> }[] = [
-  { name: 'sqlite', config: async () => dbSchema.parse({ driver: 'sqlite', file: join(sqliteDir, 'rekey.sqlite') }) },
+  { name: 'sqlite', config: async () => dbSchema.parse({ driver: 'sqlite', file: join(sqliteDir, `rekey-${(files += 1)}.sqlite`) }) },
   {
     name: 'mariadb',
     config: async () => {
@@ -75,6 +76,36 @@ for (const engine of engines) {
         const distinct = new Set((await keys(store)).map((r) => r.key));
         // Four patients, plus two sender lanes for the rows without a patient id.
         expect(distinct.size).toBe(6);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('events a dead instance left processing are taken over in their new lane after a re-key', async () => {
+      const store = await createStore((await engine.config())!);
+      try {
+        const rows = [];
+        for (let i = 0; i < 6; i += 1) {
+          const row = newRow({ controlId: `D${i}`, dedupKey: `d-${i}`, patientId: `PAT-${i % 2}`, patientAuthority: null, sendingApplication: 'APP', processingState: i < 2 ? 'processing' : 'received' });
+          rows.push({ ...row, orderingKey: orderingKeyFor('per-patient', row) });
+        }
+        await store.insertMessages(rows);
+        // A dead holder's claim: token set, lease (next_attempt_at) long gone, no lane row.
+        const past = store.handle!.engine === 'sqlite' ? "'2020-01-01T00:00:00.000Z'" : "'2020-01-01 00:00:00.000'";
+        await runSql(store, `UPDATE hl7_message SET processing_owner = 'dead:1', next_attempt_at = ${past} WHERE processing_state = 'processing'`);
+        await runSql(store, `INSERT INTO processing_setting (name, value) VALUES ('ordering', 'per-patient')`);
+        const sink = createRecordingSink('log');
+        const config = processingSchema.parse({ ordering: 'per-sender', pollIntervalMs: 20, routes: [{ match: {}, sinks: ['log'] }] });
+        const engine2 = new ProcessingEngine({ config, runner: createStepRunner(store.handle!, 2), sinks: new Map([['log', sink]]), log: pino({ level: 'silent' }), drainTimeoutMs: 1_000 });
+        await engine2.start();
+        try {
+          await sink.waitForIds(6, 20_000);
+          await waitUntil(() => allFinal(store), 20_000, 'all final');
+          // One sender lane now: the taken-over events first, in id order.
+          expect(sink.seen.map((d) => d.controlId)).toEqual(['D0', 'D1', 'D2', 'D3', 'D4', 'D5']);
+        } finally {
+          await engine2.close();
+        }
       } finally {
         await store.close();
       }
