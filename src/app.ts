@@ -94,7 +94,12 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       onAccepted: () => processing?.wake(),
     }), metrics);
     operator = createOperatorView(config.processing, store, overrides.clock);
-    const processingApi = { config: config.processing, control: operator.control, clock: overrides.clock ?? (() => new Date()) };
+    const processingApi = {
+      config: config.processing,
+      control: operator.control,
+      clock: overrides.clock ?? (() => new Date()),
+      afterReset: async () => processing?.adopt(),
+    };
     // One budget of message bytes in memory for both doors (mllp.maxInFlightBytes).
     const budget = createByteBudget(config.mllp.maxInFlightBytes);
     const mllpLog = log.child({ component: 'mllp' });

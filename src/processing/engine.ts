@@ -74,6 +74,22 @@ export class ProcessingEngine {
   }
 
   /** New work was stored: idle workers look now instead of at their next poll. */
+  /**
+   * Events put back to `received` by an operator (reprocess, retry) may have no lane yet: rows stored
+   * before processing existed. Keys them, then wakes the workers. The maintenance timer does the same
+   * for resets made through another instance.
+   */
+  async adopt(): Promise<void> {
+    const { runner, log } = this.deps;
+    if (this.stopping) return;
+    try {
+      await runner.transact(() => keyWaitingEvents(runner.dialect, this.deps.config.ordering));
+    } catch (err) {
+      log.warn({ err: describe(err) }, 'keying reset events failed; the next maintenance pass tries again');
+    }
+    this.wake();
+  }
+
   wake(): void {
     this.generation += 1;
     this.wakeUp();
@@ -200,7 +216,8 @@ export class ProcessingEngine {
   private maintain(): void {
     const { runner, log } = this.deps;
     this.maintaining = runner
-      .transact(() => dropFreeLanes(runner.dialect, 5000))
+      .transact(() => keyWaitingEvents(runner.dialect, this.deps.config.ordering))
+      .then(() => runner.transact(() => dropFreeLanes(runner.dialect, 5000)))
       .then(() => undefined)
       .catch((err: unknown) => log.warn({ err: describe(err) }, 'processing lane clean-up failed'));
   }
