@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const cpu = cpus();
   out(`machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, ${process.platform}/${process.arch}, node ${process.version}`);
   out(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews every figure)`);
-  if (!flags['no-hot-path']) {
+  if (!flags['no-hot-path'] && flags['processing-only'] !== true) {
     out('\nhot path, in process, no I/O:');
     hotPathRows(quick ? 1_000 : 4_000).forEach((row) => out(formatRow(row)));
     (await hotIngestRows(quick ? 1_000 : 4_000)).forEach((row) => out(formatRow(row)));
