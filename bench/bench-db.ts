@@ -40,6 +40,10 @@ export async function createMariaDbBenchDb(): Promise<BenchDb> {
       });
       // Lanes of the previous scenario (absent before the service first migrated).
       await admin.query(`DELETE FROM \`${database}\`.processing_lane`).catch(() => undefined);
+      // FHIR resources of the previous scenario, so each projection run starts from an empty store.
+      for (const table of ['fhir_resource', 'fhir_history', 'fhir_patient', 'fhir_patient_name', 'fhir_identifier', 'fhir_compartment', 'fhir_code']) {
+        await admin.query(`TRUNCATE TABLE \`${database}\`.${table}`).catch(() => undefined);
+      }
     },
     async settings() {
       const [rows] = await admin.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS f, @@sync_binlog AS s, @@log_bin AS b');

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DbConfig } from '../src/config/schema.ts';
 import type { BenchDb } from './bench-db.ts';
+import type { MessageKind } from './fixtures.ts';
 import { runScenario, type Scenario, type Timing } from './scenario.ts';
 import { startOurService, type ServerProcess } from './servers.ts';
 
@@ -59,10 +60,10 @@ async function waitDrained(conn: Connection, timeoutMs: number): Promise<{ drain
 }
 
 /** Stores a backlog with processing off: 8 connections pipelined ×8 for the timing's duration. */
-async function storeBacklog(db: BenchDb, options: ProcessingBenchOptions, tag: string): Promise<void> {
+async function storeBacklog(db: BenchDb, options: ProcessingBenchOptions, tag: string, kind: MessageKind): Promise<void> {
   const service = await startOurService(db.config, { processing: processingConfig(false, 'per-patient', 'noop', options.amqpUrl) });
   try {
-    const scenario: Scenario = { kind: 'ADT', conns: 8, depth: 8 };
+    const scenario: Scenario = { kind, conns: 8, depth: 8 };
     const result = await runScenario(service, scenario, { ...options.timing, patients: options.patients }, tag);
     if (result.failure !== null) throw new Error(`storing the backlog failed: ${result.failure}`);
   } finally {
@@ -70,9 +71,9 @@ async function storeBacklog(db: BenchDb, options: ProcessingBenchOptions, tag: s
   }
 }
 
-async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchOptions, mode: string, sink: string, tag: string): Promise<string> {
+async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchOptions, mode: string, sink: string, tag: string, kind: MessageKind = 'ADT'): Promise<string> {
   await db.empty();
-  await storeBacklog(db, options, tag);
+  await storeBacklog(db, options, tag, kind);
   const before = await countWaiting(conn);
   const started = performance.now();
   const service: ServerProcess = await startOurService(db.config, { processing: processingConfig(true, mode, sink, options.amqpUrl) });
@@ -86,7 +87,7 @@ async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchO
     const busy = Number(span[0]?.s ?? 0);
     const rate = busy > 0 ? Math.round(counts.done / busy) : Number.NaN;
     const extra = counts.failed > 0 ? `, ${counts.failed} failed` : counts.waiting > 0 ? `, ${counts.waiting} still waiting (timed out)` : '';
-    return `  ${mode.padEnd(12)} ${sink.padEnd(5)} ${String(before.waiting).padStart(7)} events: ${String(rate).padStart(6)} events/s (first to last processed, ${busy.toFixed(2)} s; ${seconds.toFixed(1)} s with start-up)${extra}`;
+    return `  ${mode.padEnd(12)} ${sink.padEnd(5)} ${kind} ${String(before.waiting).padStart(7)} events: ${String(rate).padStart(6)} events/s (first to last processed, ${busy.toFixed(2)} s; ${seconds.toFixed(1)} s with start-up)${extra}`;
   } finally {
     await service.stop();
   }
@@ -144,6 +145,10 @@ export async function runProcessingBench(db: BenchDb, options: ProcessingBenchOp
       for (const mode of options.modes.filter((m) => ordered.includes(m))) {
         out(await drainRow(db, conn, options, mode, sink, `P${String(n++).padStart(2, '0')}`));
       }
+    }
+    if (options.sinks.includes('fhir')) {
+      out('FHIR projection, ORU 20 KB (target >= 1,000/s; ADT >= 5,000/s, the per-patient fhir row above):');
+      out(await drainRow(db, conn, options, 'per-patient', 'fhir', `P${String(n++).padStart(2, '0')}`, 'ORU'));
     }
     out(`lag at a steady ingest rate (target: p99 < 1 s at 2,000 msg/s):`);
     (await lagRun(db, conn, options, 'PLAG')).forEach((line) => out(line));
