@@ -9,6 +9,11 @@ export function first(value: string, separator: string): string {
 
 /** Component `n` (1-based) of a field, trimmed. */
 export function component(value: string, separator: string, n: number): string {
+  return nthPart(value, separator, n).trim();
+}
+
+/** Part `n` (1-based) between separators, as written (no array per call). */
+export function nthPart(value: string, separator: string, n: number): string {
   let start = 0;
   for (let i = 1; i < n; i++) {
     const next = value.indexOf(separator, start);
@@ -16,6 +21,6 @@ export function component(value: string, separator: string, n: number): string {
     start = next + 1;
   }
   const end = value.indexOf(separator, start);
-  return value.slice(start, end === -1 ? value.length : end).trim();
+  return end === -1 ? (start === 0 ? value : value.slice(start)) : value.slice(start, end);
 }
 

@@ -51,7 +51,7 @@ async function run(commands: Command[], block: boolean): Promise<void> {
   const db = openSqliteDatabase(dbSchema.parse({ driver: 'sqlite', file: ':memory:' }));
   let now = Date.parse('2026-01-01T00:00:00.000Z');
   const iso = (ms: number): string => `'${new Date(ms).toISOString()}'`;
-  const dialect: Dialect = { now: () => iso(now), later: (ms) => iso(now + ms), forUpdate: '', skipLocked: '', insertIgnore: 'INSERT OR IGNORE INTO', deleteLimit: () => '' };
+  const dialect: Dialect = { now: () => iso(now), later: (ms) => iso(now + ms), forUpdate: '', skipLocked: '', insertIgnore: 'INSERT OR IGNORE INTO', deleteLimit: () => '', byState: ' INDEXED BY ix_hl7_message_processing_state_id' };
   const runner = createSqliteRunner(db, dialect);
   const events: ModelEvent[] = [];
   const held: Held[] = [];

@@ -25,6 +25,7 @@ const mariaDbDialect: Dialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   insertIgnore: 'INSERT IGNORE INTO',
   deleteLimit: (n) => ` LIMIT ${Math.trunc(n)}`,
+  byState: ' FORCE INDEX (ix_hl7_message_processing_state_id)',
 };
 
 /** ISO 8601 text, as the SQLite store writes received_at: compares in time order as text. */
@@ -37,6 +38,7 @@ const sqliteDialect: Dialect = {
   skipLocked: '',
   insertIgnore: 'INSERT OR IGNORE INTO',
   deleteLimit: () => '',
+  byState: ' INDEXED BY ix_hl7_message_processing_state_id',
 };
 
 /** Deadlock (1213), lock wait timeout (1205), snapshot conflict (1020): the transaction may simply run again. */

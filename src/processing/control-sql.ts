@@ -22,9 +22,13 @@ export function countByStateSql(states: readonly ProcessingState[]): string {
  * The first waiting event of each waiting state, by id (the receive order): one index probe each on
  * (processing_state, id), never a sort of the whole backlog. The caller takes the smaller id.
  */
-export const oldestWaitingSql =
-  "SELECT id, received_at FROM (SELECT id, received_at FROM hl7_message WHERE processing_state = 'received' ORDER BY id LIMIT 1) AS r" +
-  " UNION ALL SELECT id, received_at FROM (SELECT id, received_at FROM hl7_message WHERE processing_state = 'processing' ORDER BY id LIMIT 1) AS p";
+export function oldestWaitingSql(engine: 'mariadb' | 'sqlite'): string {
+  // Without the hint MariaDB walks the primary key past every processed row (claim-steps.ts, byState).
+  const byState = engine === 'mariadb' ? ' FORCE INDEX (ix_hl7_message_processing_state_id)' : ' INDEXED BY ix_hl7_message_processing_state_id';
+  const head = (state: string, alias: string): string =>
+    `SELECT id, received_at FROM (SELECT id, received_at FROM hl7_message${byState} WHERE processing_state = '${state}' ORDER BY id LIMIT 1) AS ${alias}`;
+  return `${head('received', 'r')} UNION ALL ${head('processing', 'p')}`;
+}
 
 /** Lanes holding a failed event (blocked while onFailure is block). */
 export const blockedLaneCountSql =

@@ -118,7 +118,7 @@ export function createProcessingControl(handle: StoreHandle, options: ControlOpt
   }
 
   async function oldestWaiting(now: Date): Promise<ProcessingStats['oldestWaiting']> {
-    const heads = (await db.all(oldestWaitingSql)).map((row) => oldestRow.parse(row)).sort((a, b) => a.id - b.id);
+    const heads = (await db.all(oldestWaitingSql(handle.engine))).map((row) => oldestRow.parse(row)).sort((a, b) => a.id - b.id);
     const head = heads[0];
     if (head === undefined) return null;
     return { id: head.id, receivedAt: head.received_at, ageSeconds: Math.max(0, (now.getTime() - head.received_at.getTime()) / 1000) };

@@ -23,7 +23,7 @@ export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<strin
   for (const row of expired.rows) add(row.ordering_key);
   const stale = expired.rows.map((row) => String(row.ordering_key));
   const scan = want * 4;
-  const front = yield { sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' ORDER BY id LIMIT ${scan}`, params: [] };
+  const front = yield { sql: `SELECT ordering_key FROM hl7_message${d.byState} WHERE processing_state = 'received' ORDER BY id LIMIT ${scan}`, params: [] };
   for (const row of front.rows) if (lanes.size < want) add(row.ordering_key);
   if (front.rows.length < scan) return { lanes: [...lanes], cursor, expired: stale };
   let next = cursor;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbSchema, processingSchema, type DbConfig, type ProcessingConfig } from '../../src/config/schema.ts';
+import { processingSchema, type DbConfig, type ProcessingConfig } from '../../src/config/schema.ts';
 import { createStepRunner } from '../../src/processing/claim-store.ts';
 import { ProcessingEngine } from '../../src/processing/engine.ts';
 import type { ProcessingObserver } from '../../src/processing/observer.ts';
@@ -11,33 +11,20 @@ import { orderingKeyFor } from '../../src/processing/ordering-key.ts';
 import type { SinkEvent, SinkResult } from '../../src/processing/sink.ts';
 import { createStore } from '../../src/store/create-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { createTestDatabase, mariaDbReachable, type TestDatabase } from '../support/mariadb.ts';
-import { createRecordingSink, processingRows, runSql, waitUntil, type ProcessingRow, type RecordingSink } from '../support/processing.ts';
+import { mariaDbReachable } from '../support/mariadb.ts';
+import { createRecordingSink, engineDatabases, processingRows, runSql, waitUntil, type ProcessingRow, type RecordingSink } from '../support/processing.ts';
 import { newRow } from '../support/rows.ts';
 
 // Failure paths of the engine on both engines: retries with backoff, maxAttempts, block vs skip,
 // permanent errors, no route, and an event set back to `received` (what reprocess/retry do).
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'hl7-proc-fail-'));
-const databases: TestDatabase[] = [];
+const databases = engineDatabases(sqliteDir, 'proc_fail');
+const engines = databases.engines;
 afterAll(async () => {
-  for (const db of databases) await db.drop();
+  await databases.drop();
   rmSync(sqliteDir, { recursive: true, force: true });
 });
-
-let files = 0;
-const engines: { name: string; config: () => Promise<DbConfig | null> }[] = [
-  { name: 'sqlite', config: async () => dbSchema.parse({ driver: 'sqlite', file: join(sqliteDir, `f${(files += 1)}.sqlite`) }) },
-  {
-    name: 'mariadb',
-    config: async () => {
-      const db = await createTestDatabase('proc_fail');
-      if (db === null) return null;
-      databases.push(db);
-      return db.config;
-    },
-  },
-];
 
 type Observed = { finished: string[]; retrying: string[]; delivered: { ok: number; transient: number; permanent: number } };
 type Bench = { store: Store; engine: ProcessingEngine; sink: RecordingSink; observed: Observed; close(): Promise<void> };

@@ -3,38 +3,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbSchema, processingSchema, type DbConfig } from '../../src/config/schema.ts';
+import { processingSchema } from '../../src/config/schema.ts';
 import { createStepRunner } from '../../src/processing/claim-store.ts';
 import { ProcessingEngine } from '../../src/processing/engine.ts';
 import { orderingKeyFor, type OrderingMode } from '../../src/processing/ordering-key.ts';
 import { createStore } from '../../src/store/create-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { createTestDatabase, mariaDbReachable, type TestDatabase } from '../support/mariadb.ts';
-import { allFinal, createRecordingSink, runSql, waitUntil } from '../support/processing.ts';
+import { mariaDbReachable } from '../support/mariadb.ts';
+import { allFinal, createRecordingSink, engineDatabases, runSql, waitUntil } from '../support/processing.ts';
 import { newRow } from '../support/rows.ts';
 
 // processing.ordering changed between restarts: at start-up every event that still waits (here:
 // failed once, retry far away) is keyed for the new mode, so the new lanes hold them.
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'hl7-proc-rekey-'));
-const databases: TestDatabase[] = [];
+const databases = engineDatabases(sqliteDir, 'proc_rekey');
+const engines = databases.engines;
 afterAll(async () => {
-  for (const db of databases) await db.drop();
+  await databases.drop();
   rmSync(sqliteDir, { recursive: true, force: true });
 });
-
-let files = 0;
-const engines: { name: string; config: () => Promise<DbConfig | null> }[] = [
-  { name: 'sqlite', config: async () => dbSchema.parse({ driver: 'sqlite', file: join(sqliteDir, `rekey-${(files += 1)}.sqlite`) }) },
-  {
-    name: 'mariadb',
-    config: async () => {
-      const db = await createTestDatabase('proc_rekey');
-      if (db !== null) databases.push(db);
-      return db?.config ?? null;
-    },
-  },
-];
 
 type KeyRow = { id: number; key: string | null; patient: string | null; app: string | null; fac: string | null };
 

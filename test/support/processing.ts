@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
+import { dbSchema, type DbConfig } from '../../src/config/schema.ts';
+import { createTestDatabase, type TestDatabase } from './mariadb.ts';
 import type { SinkName } from '../../src/config/schema.ts';
 import type { Sink, SinkEvent, SinkResult } from '../../src/processing/sink.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -111,4 +114,32 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, ms = 30
 export async function allFinal(store: Store): Promise<boolean> {
   const rows = await runSql(store, `SELECT COUNT(*) AS n FROM hl7_message WHERE processing_state IN ('received', 'processing')`);
   return Number(rows[0]?.n) === 0;
+}
+
+/**
+ * The two engines a processing test runs on, each call a fresh database: a SQLite file in `dir`, or a
+ * MariaDB database named after `prefix` (null when MariaDB is not reachable); `drop()` after the file.
+ */
+export function engineDatabases(dir: string, prefix: string): {
+  engines: { name: string; config: () => Promise<DbConfig | null> }[];
+  drop(): Promise<void>;
+} {
+  const databases: TestDatabase[] = [];
+  let files = 0;
+  return {
+    engines: [
+      { name: 'sqlite', config: async () => dbSchema.parse({ driver: 'sqlite', file: join(dir, `${prefix}-${(files += 1)}.sqlite`) }) },
+      {
+        name: 'mariadb',
+        config: async () => {
+          const db = await createTestDatabase(prefix);
+          if (db !== null) databases.push(db);
+          return db?.config ?? null;
+        },
+      },
+    ],
+    drop: async () => {
+      for (const db of databases.splice(0)) await db.drop();
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { nthPart } from '../../hl7/components.ts';
 import { readDelimiters, type Delimiters } from '../../hl7/delimiters.ts';
 import { unescapeText } from '../../hl7/escape.ts';
 import { splitSegments } from '../../hl7/segments.ts';
@@ -46,25 +47,14 @@ export function repetitions(value: string, d: Delimiters): string[] {
 
 /** Component `n` (1-based) of a raw value, raw. */
 export function comp(value: string, n: number, d: Delimiters): string {
-  return part(value, d.component, n);
+  return nthPart(value, d.component, n);
 }
 
 /** Sub-component `n` (1-based) of a raw component, raw. */
 export function sub(value: string, n: number, d: Delimiters): string {
-  return part(value, d.subcomponent, n);
+  return nthPart(value, d.subcomponent, n);
 }
 
-/** Part `n` between separators, found in place (no array per call: maps read many components). */
-function part(value: string, separator: string, n: number): string {
-  let start = 0;
-  for (let i = 1; i < n; i++) {
-    const next = value.indexOf(separator, start);
-    if (next === -1) return '';
-    start = next + 1;
-  }
-  const end = value.indexOf(separator, start);
-  return end === -1 ? (start === 0 ? value : value.slice(start)) : value.slice(start, end);
-}
 
 /**
  * A leaf read as text: unescaped and trimmed; HL7's explicit null `""` and an empty value give
