@@ -4,7 +4,7 @@ import { dbSchema } from '../config/schema.ts';
 import { insertParams, insertSql } from '../store/message-sql.ts';
 import { openSqliteDatabase } from '../store/sqlite.ts';
 import { newRow } from '../../test/support/rows.ts';
-import { createSqliteRunner } from './claim-store.ts';
+import { createSqliteRunner, sqliteDialect } from './claim-store.ts';
 import { claimLanes, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
 import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import { dropFreeLanes, finishClaim } from './outcome-steps.ts';
@@ -51,7 +51,7 @@ async function run(commands: Command[], block: boolean): Promise<void> {
   const db = openSqliteDatabase(dbSchema.parse({ driver: 'sqlite', file: ':memory:' }));
   let now = Date.parse('2026-01-01T00:00:00.000Z');
   const iso = (ms: number): string => `'${new Date(ms).toISOString()}'`;
-  const dialect: Dialect = { now: () => iso(now), later: (ms) => iso(now + ms), forUpdate: '', skipLocked: '', insertIgnore: 'INSERT OR IGNORE INTO', deleteLimit: () => '', byState: ' INDEXED BY ix_hl7_message_processing_state_id' };
+  const dialect: Dialect = { ...sqliteDialect, now: () => iso(now), later: (ms) => iso(now + ms) };
   const runner = createSqliteRunner(db, dialect);
   const events: ModelEvent[] = [];
   const held: Held[] = [];

@@ -34,6 +34,10 @@ export type Dialect = {
    * costs the whole history (measured: 1,800 → 120 events/s as 40,000 processed rows piled up).
    */
   byState: string;
+  /** After `FROM hl7_message`: read by (processing_state, ordering_key, id). */
+  byLane: string;
+  /** Locking reads (each with its own ORDER BY and LIMIT) as one statement, rows of each in turn. */
+  unionAll(selects: readonly string[]): string;
 };
 
 export type ClaimedEvent = Omit<SinkEvent, 'upstream'> & { attempts: number };
@@ -136,10 +140,17 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     for (const row of failed.rows) blockedFrom.set(text(row.ordering_key), Number(row.first_id));
   }
   // A waiting read (not SKIP LOCKED): an insert of this lane still uncommitted is waited for, so a
-  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). Index-only
-  // on (processing_state, ordering_key, id), read in that order: a deep lane costs only the LIMIT.
+  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). One index
+  // range per lane on (processing_state, ordering_key, id), each cut by its own LIMIT: a deep lane
+  // costs only that LIMIT. (One `ordering_key IN (…) ORDER BY ordering_key, id` read instead made
+  // MariaDB read, lock and sort every waiting event of those lanes: 160 ms a claim at 60,000 waiting.)
+  const perLane = Math.max(1, Math.ceil(o.maxEvents / locked.length));
   const heads = yield {
-    sql: `SELECT id FROM hl7_message WHERE processing_state = 'received' AND ${inLanes} ORDER BY ordering_key, id LIMIT ${o.maxEvents}${d.forUpdate}`,
+    sql: d.unionAll(
+      locked.map(
+        () => `SELECT id FROM hl7_message${d.byLane} WHERE processing_state = 'received' AND ordering_key = ? ORDER BY id LIMIT ${perLane}`,
+      ),
+    ),
     params: locked,
   };
   if (heads.rows.length === 0) return null;

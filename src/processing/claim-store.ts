@@ -26,12 +26,14 @@ const mariaDbDialect: Dialect = {
   insertIgnore: 'INSERT IGNORE INTO',
   deleteLimit: (n) => ` LIMIT ${Math.trunc(n)}`,
   byState: ' FORCE INDEX (ix_hl7_message_processing_state_id)',
+  byLane: ' FORCE INDEX (ix_hl7_message_processing_lane)',
+  unionAll: (selects) => selects.map((select) => `(${select} FOR UPDATE)`).join(' UNION ALL '),
 };
 
 /** ISO 8601 text, as the SQLite store writes received_at: compares in time order as text. */
 const sqliteTime = (ms: number): string => `'${new Date(Date.now() + ms).toISOString()}'`;
 
-const sqliteDialect: Dialect = {
+export const sqliteDialect: Dialect = {
   now: () => sqliteTime(0),
   later: (ms) => sqliteTime(Math.max(0, Math.trunc(ms))),
   forUpdate: '',
@@ -39,6 +41,9 @@ const sqliteDialect: Dialect = {
   insertIgnore: 'INSERT OR IGNORE INTO',
   deleteLimit: () => '',
   byState: ' INDEXED BY ix_hl7_message_processing_state_id',
+  byLane: ' INDEXED BY ix_hl7_message_processing_lane',
+  // SQLite takes ORDER BY and LIMIT only on a whole compound select, so each part is a subquery.
+  unionAll: (selects) => selects.map((select) => `SELECT * FROM (${select})`).join(' UNION ALL '),
 };
 
 /** Deadlock (1213), lock wait timeout (1205), snapshot conflict (1020): the transaction may simply run again. */

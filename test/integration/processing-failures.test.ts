@@ -109,7 +109,9 @@ for (const engine of engines) {
         const order = b.sink.seen.map((s) => s.controlId);
         expect(order.indexOf('C1')).toBeLessThan(order.lastIndexOf('A1'));
         expect(order.indexOf('A2')).toBeGreaterThan(order.lastIndexOf('A1'));
-        // The observer (metrics) saw two retries, five deliveries of which two transient, three finished.
+        // The observer (metrics) saw two retries, five deliveries of which two transient, three finished
+        // (reported just after the outcome's commit, which the row read above may beat).
+        await waitUntil(() => b.observed.finished.length >= 3, 5_000, 'three finished events reported');
         expect(b.observed.retrying).toEqual(['log', 'log']);
         expect(b.observed.delivered).toEqual({ ok: 3, transient: 2, permanent: 0 });
         expect(b.observed.finished).toEqual(['processed', 'processed', 'processed']);
