@@ -238,6 +238,11 @@ export const processingSchema = z
     concurrency: z.number().int().min(1).max(256).default(8),
     /** Events claimed per round trip. */
     batchSize: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Message bytes one claim holds in memory (a worker's batch); a single larger message is still
+     * taken alone. At most `concurrency` claims are held at once.
+     */
+    maxClaimBytes: z.number().int().min(1024).default(8 * MiB),
     /** A claim not renewed for this long is taken over by another instance. */
     leaseMs: z.number().int().min(1000).default(30_000),
     /** How often an idle instance looks for new work (this instance's own ingest wakes it at once). */

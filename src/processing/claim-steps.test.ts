@@ -5,7 +5,7 @@ import { insertParams, insertSql } from '../store/message-sql.ts';
 import { openSqliteDatabase } from '../store/sqlite.ts';
 import { newRow } from '../../test/support/rows.ts';
 import { createSqliteRunner, sqliteDialect } from './claim-store.ts';
-import { claimLanes, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
+import { claimLanes, claimParallel, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
 import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import { dropFreeLanes, finishClaim } from './outcome-steps.ts';
 
@@ -71,7 +71,7 @@ async function run(commands: Command[], block: boolean): Promise<void> {
           const mine = new Set(held.filter((h) => h.instance === c.instance).flatMap((h) => h.claim.lanes));
           const found = await runner.read(() => discoverLanes(dialect, 10, mine, ''));
           await runner.read(() => ensureLanes(dialect, found.lanes));
-          const claim = await runner.transact(() => claimLanes(dialect, found.lanes, { token: `t${(tokens += 1)}`, leaseMs, maxEvents: c.max, blockOnFailure: block, expired: found.expired }));
+          const claim = await runner.transact(() => claimLanes(dialect, found.lanes, { token: `t${(tokens += 1)}`, leaseMs, maxEvents: c.max, maxBytes: Number.MAX_SAFE_INTEGER, blockOnFailure: block, expired: found.expired }));
           if (claim === null) break;
           for (const lane of claim.lanes) {
             for (const other of held) {
@@ -144,5 +144,40 @@ describe('lane claims against a model', () => {
   it.each([true, false])('hold for random interleavings (onFailure block: %s)', async (block) => {
     const property = fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 80 }), (commands) => run(commands, block));
     await fc.assert(property, { numRuns: 300, examples: [[failedHead]] });
+  });
+});
+
+describe('the byte bound of a claim', () => {
+  const cases = [
+    { name: 'takes what fits', maxBytes: 2_500, lanes: ['a'], expected: 2 },
+    { name: 'takes one event larger than the bound alone', maxBytes: 10, lanes: ['a'], expected: 1 },
+    { name: 'stops each lane at the bound, never skipping within a lane', maxBytes: 2_500, lanes: ['a', 'b'], expected: 2 },
+    { name: 'takes all when the bound is wide', maxBytes: 1_000_000, lanes: ['a', 'b'], expected: 6 },
+  ];
+  it.each(cases)('$name', async ({ maxBytes, lanes, expected }) => {
+    const db = openSqliteDatabase(dbSchema.parse({ driver: 'sqlite', file: ':memory:' }));
+    try {
+      const runner = createSqliteRunner(db, sqliteDialect);
+      const insert = db.prepare(insertSql);
+      for (const lane of lanes) {
+        for (let i = 0; i < 3; i += 1) {
+          insert.run(...insertParams({ ...newRow(), raw: Buffer.alloc(1_000, 0x41), processingState: 'received', orderingKey: lane }, (d) => d.toISOString()));
+        }
+      }
+      const found = await runner.read(() => discoverLanes(sqliteDialect, 10, new Set(), ''));
+      await runner.read(() => ensureLanes(sqliteDialect, found.lanes));
+      const claim = await runner.transact(() => claimLanes(sqliteDialect, found.lanes, { token: 't', leaseMs: 30_000, maxEvents: 100, maxBytes, blockOnFailure: true }));
+      expect(claim?.events.length).toBe(expected);
+      // Within each lane, the claimed events are the lane's first ones, in id order.
+      for (const lane of lanes) {
+        const ids = (claim?.events ?? []).filter((e) => e.orderingKey === lane).map((e) => e.id);
+        expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      }
+      const parallel = await runner.transact(() => claimParallel(sqliteDialect, { token: 'p', leaseMs: 30_000, maxEvents: 100, maxBytes }));
+      const left = lanes.length * 3 - expected;
+      expect(parallel?.events.length ?? 0).toBe(left === 0 ? 0 : Math.min(left, Math.max(1, Math.floor(maxBytes / 1_000))));
+    } finally {
+      db.close();
+    }
   });
 });

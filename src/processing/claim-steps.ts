@@ -101,6 +101,8 @@ export type LaneClaimOptions = {
   token: string;
   leaseMs: number;
   maxEvents: number;
+  /** Message bytes one claim may hold (the first event is taken whatever its size). */
+  maxBytes: number;
   blockOnFailure: boolean;
   /** Lanes seen with `processing` events past their lease (discoverLanes), whatever their lane row says. */
   expired?: readonly string[];
@@ -154,26 +156,34 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     params: locked,
   };
   if (heads.rows.length === 0) return null;
-  const read = yield {
+  // Sizes first, the bytes only of what the claim takes: the message bytes a claim holds in memory
+  // are bounded (maxBytes; the first event always fits), whatever batchSize says.
+  const sized = yield {
     sql:
-      `SELECT ${eventColumns}, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
+      `SELECT id, ordering_key, LENGTH(raw) AS bytes, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
       ` WHERE id IN ${idList(heads.rows.map((row) => Number(row.id)))}`,
     params: [],
   };
-  const waiting = { rows: [...read.rows].sort((a, b) => laneOrder(text(a.ordering_key), text(b.ordering_key)) || Number(a.id) - Number(b.id)) };
-  const events: ClaimedEvent[] = [];
+  const waiting = [...sized.rows].sort((a, b) => laneOrder(text(a.ordering_key), text(b.ordering_key)) || Number(a.id) - Number(b.id));
+  const chosen: number[] = [];
   const stopped = new Set<string>();
-  for (const row of waiting.rows) {
-    const event = toEvent(row);
-    const lane = event.orderingKey;
+  let bytes = 0;
+  for (const row of waiting) {
+    const lane = text(row.ordering_key);
+    const id = Number(row.id);
     if (stopped.has(lane)) continue;
     const blocker = blockedFrom.get(lane);
-    if (Number(row.due) !== 1 || (blocker !== undefined && blocker < event.id)) {
+    const size = Number(row.bytes);
+    if (Number(row.due) !== 1 || (blocker !== undefined && blocker < id) || (chosen.length > 0 && bytes + size > o.maxBytes)) {
       stopped.add(lane);
       continue;
     }
-    events.push(event);
+    bytes += size;
+    chosen.push(id);
   }
+  if (chosen.length === 0) return null;
+  const read = yield { sql: `SELECT ${eventColumns} FROM hl7_message WHERE id IN ${idList(chosen)}`, params: [] };
+  const events = read.rows.map(toEvent).sort((a, b) => laneOrder(a.orderingKey, b.orderingKey) || a.id - b.id);
   if (events.length === 0) return null;
   const lanes = [...new Set(events.map((e) => e.orderingKey))];
   yield {
@@ -194,15 +204,25 @@ function* markProcessing(d: Dialect, events: readonly ClaimedEvent[], token: str
 }
 
 /** `parallel`: the oldest due events, whoever's lane; rows others hold are skipped. One transaction. */
-export function* claimParallel(d: Dialect, o: { token: string; leaseMs: number; maxEvents: number }): Steps<Claim | null> {
+export function* claimParallel(d: Dialect, o: { token: string; leaseMs: number; maxEvents: number; maxBytes: number }): Steps<Claim | null> {
   const due = yield {
     sql:
-      `SELECT ${eventColumns} FROM hl7_message${d.byState} WHERE processing_state = 'received'` +
+      `SELECT id, LENGTH(raw) AS bytes FROM hl7_message${d.byState} WHERE processing_state = 'received'` +
       ` AND (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) ORDER BY id LIMIT ${o.maxEvents}${d.skipLocked}`,
     params: [],
   };
   if (due.rows.length === 0) return null;
-  const events = due.rows.map(toEvent);
+  // The rows are locked (SKIP LOCKED took them); only those within the byte bound are read and kept.
+  const chosen: number[] = [];
+  let bytes = 0;
+  for (const row of due.rows) {
+    const size = Number(row.bytes);
+    if (chosen.length > 0 && bytes + size > o.maxBytes) break;
+    bytes += size;
+    chosen.push(Number(row.id));
+  }
+  const read = yield { sql: `SELECT ${eventColumns} FROM hl7_message WHERE id IN ${idList(chosen)}`, params: [] };
+  const events = read.rows.map(toEvent).sort((a, b) => a.id - b.id);
   yield* markProcessing(d, events, o.token, o.leaseMs);
   return { token: o.token, lanes: [], events };
 }

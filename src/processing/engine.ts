@@ -131,7 +131,7 @@ export class ProcessingEngine {
     const { runner, config } = this.deps;
     const d = runner.dialect;
     const token = `${this.instanceId}:${(this.sequence += 1)}`;
-    const base = { token, leaseMs: config.leaseMs, maxEvents: config.batchSize };
+    const base = { token, leaseMs: config.leaseMs, maxEvents: config.batchSize, maxBytes: config.maxClaimBytes };
     if (!this.ordered) {
       if (Date.now() - this.lastRecovery > config.leaseMs / 3) {
         this.lastRecovery = Date.now();
