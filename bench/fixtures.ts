@@ -43,8 +43,10 @@ function oruBody(padding: string): string[] {
   return [
     pid,
     'PV1|1|O|CLINIC1^^^HOSP||||C1234^CONSULTANT^TEST',
-    'ORC|RE|ORD-123456|FIL-654321||CM',
-    'OBR|1|ORD-123456|FIL-654321|PANEL^Synthetic panel^L|||20260115090000|||||||20260115091000||C1234^CONSULTANT^TEST||||||20260115101500|||F',
+    // The filler order number carries the patient number (frames.ts overwrites it with PID-3's), so
+    // each patient's results are their own resources, as with a real lab's order numbers.
+    'ORC|RE|ORD-123456|FPAT-0012345||CM',
+    'OBR|1|ORD-123456|FPAT-0012345|PANEL^Synthetic panel^L|||20260115090000|||||||20260115091000||C1234^CONSULTANT^TEST||||||20260115101500|||F',
     ...obx,
     `NTE|1||${padding}`,
   ];

@@ -9,7 +9,7 @@ import { messageFactory, type MessageKind } from './fixtures.ts';
 export const CONTROL_ID_LENGTH = 20;
 const PLACEHOLDER = 'Q'.repeat(CONTROL_ID_LENGTH);
 
-export type FrameTemplate = { frame: Buffer; idOffset: number; patientOffset: number; payloadBytes: number };
+export type FrameTemplate = { frame: Buffer; idOffset: number; patientOffsets: number[]; payloadBytes: number };
 
 /** PID-3's value in the fixtures: its seven digits are overwritten to spread messages over patients. */
 const PATIENT_ID = 'PAT-0012345';
@@ -22,8 +22,12 @@ export function frameTemplate(kind: MessageKind): FrameTemplate {
   if (idOffset === -1 || frame.indexOf(PLACEHOLDER, idOffset + 1, 'latin1') !== -1) {
     throw new Error('the control id placeholder must occur exactly once in the template');
   }
-  const patientOffset = frame.indexOf(PATIENT_ID, 0, 'latin1') + PATIENT_ID.length - PATIENT_DIGITS;
-  return { frame, idOffset, patientOffset, payloadBytes: payload.length };
+  // Every place the patient id stands (PID-3, and the ORU's filler order number).
+  const patientOffsets: number[] = [];
+  for (let at = frame.indexOf(PATIENT_ID, 0, 'latin1'); at !== -1; at = frame.indexOf(PATIENT_ID, at + 1, 'latin1')) {
+    patientOffsets.push(at + PATIENT_ID.length - PATIENT_DIGITS);
+  }
+  return { frame, idOffset, patientOffsets, payloadBytes: payload.length };
 }
 
 /** `tag` (letters/digits) + connection + counter, always CONTROL_ID_LENGTH characters. */
@@ -38,6 +42,9 @@ export function frameWithId(template: FrameTemplate, controlId: string, patient?
   const frame = Buffer.allocUnsafe(template.frame.length);
   template.frame.copy(frame);
   frame.write(controlId, template.idOffset, 'latin1');
-  if (patient !== undefined) frame.write(String(patient).padStart(PATIENT_DIGITS, '0'), template.patientOffset, 'latin1');
+  if (patient !== undefined) {
+    const digits = String(patient).padStart(PATIENT_DIGITS, '0');
+    for (const offset of template.patientOffsets) frame.write(digits, offset, 'latin1');
+  }
   return frame;
 }

@@ -98,3 +98,32 @@ describe.each(fhirEngines)('fhir sink on %s', (engine) => {
     ]);
   });
 });
+
+describe('fhir sink transactions', () => {
+  /** A projection of `writes` Patient upserts. */
+  const wide = (writes: number): MapMessage => (raw) => ({
+    ok: true,
+    projection: {
+      eventTime: '2026-01-01T10:00:00Z',
+      writes: Array.from({ length: writes }, (_, i) => ({ op: 'upsert' as const, resource: { resourceType: 'Patient', id: `${raw.length}-${i}` } })),
+    },
+  });
+
+  it('applies a large batch in several transactions, and when one fails, retries it and every later event only', async () => {
+    const calls: number[] = [];
+    const fhirStore = {
+      applyAll: async (projections: readonly { writes: unknown[] }[]) => {
+        calls.push(projections.length);
+        if (calls.length === 3) throw new Error('lost');
+        return projections.map((p) => p.writes.map(() => 'created' as const));
+      },
+    } as unknown as Parameters<typeof createFhirSink>[0]['fhirStore'];
+    const sink = createFhirSink({ fhirStore, map: wide(100), options, log: silent });
+    const events = Array.from({ length: 10 }, (_, i) => event(i + 1, Buffer.from(`MSH|^~\\&|x|${i}`)));
+    const results = await sink.deliver(events);
+    // 100 writes each, at most 300 a transaction: 3 + 3 + (fails) → 6 done, 4 to retry, in order.
+    expect(calls).toEqual([3, 3, 3]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true, true, false, false, false, false]);
+    expect(results[6]).toEqual({ ok: false, permanent: false, error: 'fhir store: Error' });
+  });
+});

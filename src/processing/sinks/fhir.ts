@@ -19,22 +19,59 @@ export function createFhirSink(deps: FhirSinkDeps): Sink {
   return { name: 'fhir', deliver: (events) => deliverBatch(deps, events) };
 }
 
-/** Each event mapped; the projections that can apply are applied in event order in ONE transaction. */
+/**
+ * Resource writes per store transaction. A batch of 100 ORUs of 100 OBX each is 10,000 resources:
+ * one transaction of that size outlived the store's deadline (db.queryTimeoutMs + connectTimeoutMs)
+ * on every attempt, so those events failed for good. Groups of events stay whole (an event's
+ * projection is never split), and a single larger event is applied alone.
+ */
+const maxWritesPerTransaction = 300;
+
+/** Consecutive projections in groups of at most maxWritesPerTransaction writes (at least one each). */
+function transactionsOf(projections: readonly Projection[]): Projection[][] {
+  const groups: Projection[][] = [];
+  let current: Projection[] = [];
+  let writes = 0;
+  for (const projection of projections) {
+    if (current.length > 0 && writes + projection.writes.length > maxWritesPerTransaction) {
+      groups.push(current);
+      current = [];
+      writes = 0;
+    }
+    current.push(projection);
+    writes += projection.writes.length;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/**
+ * Each event mapped; the projections that can apply are applied in event order, a few events per
+ * transaction (transactionsOf). When a transaction fails, its events and every later one are
+ * retried (store trouble passes); the earlier ones are done.
+ */
 async function deliverBatch(deps: FhirSinkDeps, events: readonly SinkEvent[]): Promise<SinkResult[]> {
   const results: (SinkResult | Projection)[] = events.map((event) => mapEvent(deps, event));
   const projections = results.filter((r): r is Projection => 'writes' in r);
   if (projections.length === 0) return results as SinkResult[];
-  let outcomes: WriteOutcome[][];
-  try {
-    outcomes = await deps.fhirStore.applyAll(projections);
-  } catch (err) {
-    // Store trouble passes: every event of the transaction is retried with backoff. The cause's name only.
-    const error = `fhir store: ${err instanceof Error ? err.name : 'error'}`;
-    return results.map((r) => ('writes' in r ? { ok: false, permanent: false, error } : r));
+  const applied = new Set<Projection>();
+  let failure: string | null = null;
+  for (const group of transactionsOf(projections)) {
+    try {
+      const outcomes: WriteOutcome[][] = await deps.fhirStore.applyAll(group);
+      const changed = outcomes.flat().filter((o) => o === 'created' || o === 'updated').length;
+      deps.log.debug({ events: group.length, writes: outcomes.flat().length, changed }, 'fhir: projections applied');
+      for (const projection of group) applied.add(projection);
+    } catch (err) {
+      // The cause's name only (no content).
+      failure = `fhir store: ${err instanceof Error ? err.name : 'error'}`;
+      break;
+    }
   }
-  const changed = outcomes.flat().filter((o) => o === 'created' || o === 'updated').length;
-  deps.log.debug({ events: projections.length, writes: outcomes.flat().length, changed }, 'fhir: projections applied');
-  return results.map((r) => ('writes' in r ? { ok: true, output: transactionBundleOf(r) } : r));
+  return results.map((r) => {
+    if (!('writes' in r)) return r;
+    return applied.has(r) ? { ok: true, output: transactionBundleOf(r) } : { ok: false, permanent: false, error: failure ?? 'fhir store: not applied' };
+  });
 }
 
 /** The event's projection, or its permanent failure. */
