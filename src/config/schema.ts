@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { fhirSchema } from './fhir-schema.ts';
+import { processingSchema } from './processing-schema.ts';
+
+export { fhirSchema } from './fhir-schema.ts';
+export { amqpSinkSchema, processingRouteSchema, processingSchema, sinkName, type AmqpSinkConfig, type ProcessingRoute, type SinkName } from './processing-schema.ts';
 
 // The one place the configuration's shape is declared. Every other type is inferred from it.
 
@@ -196,83 +201,6 @@ export const hl7Schema = z
   })
   .strict();
 
-/** Names of the sinks a route can send events to (src/processing/sinks/). */
-export const sinkName = z.enum(['fhir', 'log', 'amqp', 'noop']);
-
-const routeValues = z.array(z.string().min(1)).min(1);
-
-/** One routing rule: every key given must match (a list matches any of its values); sinks run in order. */
-export const processingRouteSchema = z
-  .object({
-    match: z
-      .object({
-        type: routeValues.optional(),
-        event: routeValues.optional(),
-        version: routeValues.optional(),
-        sendingApplication: routeValues.optional(),
-        sendingFacility: routeValues.optional(),
-      })
-      .strict()
-      .default({}),
-    sinks: z.array(sinkName).min(1, 'name at least one sink (fhir, log, amqp, noop)'),
-  })
-  .strict();
-
-export const amqpSinkSchema = z
-  .object({
-    /** amqp://user:password@host:5672/vhost: a secret in production (`![...]` in config-secured). */
-    url: z.string().min(1),
-    /** A durable topic exchange, declared at start-up; routing key `hl7.<type>.<event>`. */
-    exchange: z.string().min(1).default('hl7v2'),
-    /** A publish without its broker confirm after this long counts as failed (and is retried). */
-    confirmTimeoutMs: z.number().int().min(100).default(10_000),
-    connectTimeoutMs: z.number().int().min(100).default(5_000),
-  })
-  .strict();
-
-export const processingSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    ordering: z.enum(['sequential', 'per-patient', 'per-sender', 'parallel']).default('per-patient'),
-    /** Workers of this instance (lanes handled at once); `sequential` uses one whatever this says. */
-    concurrency: z.number().int().min(1).max(256).default(8),
-    /** Events claimed per round trip. */
-    batchSize: z.number().int().min(1).max(1000).default(100),
-    /**
-     * Message bytes one claim holds in memory (a worker's batch); a single larger message is still
-     * taken alone. At most `concurrency` claims are held at once.
-     */
-    maxClaimBytes: z.number().int().min(1024).default(8 * MiB),
-    /** A claim not renewed for this long is taken over by another instance. */
-    leaseMs: z.number().int().min(1000).default(30_000),
-    /** How often an idle instance looks for new work (this instance's own ingest wakes it at once). */
-    pollIntervalMs: z.number().int().min(10).default(500),
-    retry: z
-      .object({
-        maxAttempts: z.number().int().min(1).default(8),
-        initialDelayMs: z.number().int().min(0).default(1_000),
-        maxDelayMs: z.number().int().min(0).default(300_000),
-      })
-      .strict()
-      .default({ maxAttempts: 8, initialDelayMs: 1_000, maxDelayMs: 300_000 }),
-    /** In ordered modes: a failed event holds back its key (`block`) or is set aside (`skip`). */
-    onFailure: z.enum(['block', 'skip']).default('block'),
-    /** /health/ready reports processing degraded when the oldest waiting event is older than this. */
-    maxLagSeconds: z.number().int().min(1).default(300),
-    routes: z.array(processingRouteSchema).default([{ match: {}, sinks: ['fhir'] }]),
-    amqp: amqpSinkSchema.optional(),
-  })
-  .strict();
-
-export const fhirSchema = z
-  .object({
-    /** IANA zone given to v2 timestamps written without an offset. */
-    defaultTimeZone: z.string().min(1).default('UTC'),
-    /** Assigning authority (PID-3.4 / HD namespace id, as written) → Identifier.system URI. */
-    identifierSystems: z.record(z.string().min(1), z.string().min(1)).default({}),
-  })
-  .strict();
-
 export const logSchema = z
   .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
   .strict();
@@ -313,30 +241,6 @@ export const configSchema = z
           'or https.tls: false for plain HTTP (development only), or https.enabled: false',
       });
     }
-    const routedToAmqp = config.processing.routes.some((route) => route.sinks.includes('amqp'));
-    if (config.processing.enabled && routedToAmqp && config.processing.amqp === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['processing', 'amqp'],
-        message: 'a route sends events to the amqp sink, but processing.amqp (url, exchange) is missing',
-      });
-    }
-    if (config.processing.retry.maxDelayMs < config.processing.retry.initialDelayMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['processing', 'retry', 'maxDelayMs'],
-        message: 'must be at least processing.retry.initialDelayMs',
-      });
-    }
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: config.fhir.defaultTimeZone });
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fhir', 'defaultTimeZone'],
-        message: `"${config.fhir.defaultTimeZone}" is not an IANA time zone (for example UTC or Europe/Zurich)`,
-      });
-    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -348,7 +252,4 @@ export type SendersConfig = Config['senders'];
 export type RetentionConfig = Config['retention'];
 export type ApiRole = z.infer<typeof role>;
 export type ProcessingConfig = Config['processing'];
-export type ProcessingRoute = z.infer<typeof processingRouteSchema>;
-export type AmqpSinkConfig = z.infer<typeof amqpSinkSchema>;
-export type SinkName = z.infer<typeof sinkName>;
 export type FhirConfig = Config['fhir'];

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from './schema.ts';
+
+// The processing and fhir sections' own checks, as the whole config reports them (path from the root).
+
+const base = { https: { enabled: false } };
+
+describe('processing and fhir section checks', () => {
+  it.each([
+    [{ processing: { routes: [{ sinks: ['amqp'] }] } }, 'processing.amqp', 'processing.amqp (url, exchange) is missing'],
+    [{ processing: { retry: { initialDelayMs: 10, maxDelayMs: 5 } } }, 'processing.retry.maxDelayMs', 'must be at least processing.retry.initialDelayMs'],
+    [{ fhir: { defaultTimeZone: 'Mars/Base' } }, 'fhir.defaultTimeZone', 'is not an IANA time zone'],
+  ])('%j → %s', (section, path, message) => {
+    const result = configSchema.safeParse({ ...base, ...section });
+    expect(result.success).toBe(false);
+    const issues = result.success ? [] : result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    expect(issues).toEqual([{ path, message: expect.stringContaining(message) }]);
+  });
+
+  it.each([
+    { processing: { enabled: false, routes: [{ sinks: ['amqp'] }] } },
+    { processing: { routes: [{ sinks: ['amqp'] }], amqp: { url: 'amqp://127.0.0.1' } } },
+    { fhir: { defaultTimeZone: 'Europe/Zurich' } },
+  ])('accepts %j', (section) => {
+    expect(configSchema.safeParse({ ...base, ...section }).success).toBe(true);
+  });
+});
