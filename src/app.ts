@@ -98,7 +98,8 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       config: config.processing,
       control: operator.control,
       clock: overrides.clock ?? (() => new Date()),
-      afterReset: async () => processing?.adopt(),
+      // Not awaited: keying a large take-in must not hold the HTTP answer; adopt() logs its own failure.
+      afterReset: () => void processing?.adopt(),
     };
     // One budget of message bytes in memory for both doors (mllp.maxInFlightBytes).
     const budget = createByteBudget(config.mllp.maxInFlightBytes);

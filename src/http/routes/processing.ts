@@ -17,8 +17,8 @@ export type ProcessingRouteDeps = {
   /** null when the store has no handle (test doubles): the routes answer 503. */
   control: ProcessingControl | null;
   clock: () => Date;
-  /** After events were put back to `received`: this instance's engine gives them a lane and looks at once. */
-  afterReset?: () => Promise<void>;
+  /** After events were put back to `received`: this instance's engine gives them a lane and looks at once (in the background). */
+  afterReset?: () => void;
 };
 
 export const retryBodySchema = z
@@ -95,7 +95,7 @@ async function reprocess(deps: ProcessingRouteDeps, rawParams: unknown, reply: F
   if (result === unavailable) return reply;
   switch (result.outcome) {
     case 'queued':
-      await deps.afterReset?.();
+      deps.afterReset?.();
       return reply.code(202).send({ id, processingState: 'received' });
     case 'not-found':
       return sendProblem(reply, 404, 'Not Found', `no accepted message with id ${id} (refused messages are never processed)`);
@@ -115,7 +115,7 @@ async function retry(deps: ProcessingRouteDeps, rawBody: unknown, reply: Fastify
   const defined = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
   const retried = await orUnavailable(reply, () => control.retry(defined));
   if (retried === unavailable) return reply;
-  if (retried > 0) await deps.afterReset?.();
+  if (retried > 0) deps.afterReset?.();
   return { retried };
 }
 
