@@ -28,7 +28,7 @@ export function TimeChart({ title, unit, t, lines }: { title: string; unit: stri
       cursor: { show: false },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max, min)] } },
       axes: [
-        { stroke: '#3b3b3b', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#c8c8c8' } },
+        { stroke: '#3b3b3b', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#c8c8c8' }, values: (_u, splits) => splits.map(clock) },
         { stroke: '#3b3b3b', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#c8c8c8' }, size: 50 },
       ],
       series: [{}, ...lines.map((line, i) => ({ label: line.label, stroke: palette[i % palette.length] ?? '#3b3b3b', width: 2 }))],
@@ -96,6 +96,12 @@ export function TimeChart({ title, unit, t, lines }: { title: string; unit: stri
 
 function toData(t: number[], lines: Line[]): uPlot.AlignedData {
   return [t, ...lines.map((line) => line.values)];
+}
+
+/** 24-hour local clock, the one the rest of the console uses. */
+function clock(epochSeconds: number): string {
+  const date = new Date(epochSeconds * 1000);
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }
 
 export function formatNumber(value: number): string {
