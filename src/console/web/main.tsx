@@ -4,10 +4,11 @@ import type { SessionView } from '../api.ts';
 import { fetchSession, listen, setCsrfToken, signOut } from './api.ts';
 import { Header } from './header.tsx';
 import { MessagePage } from './message.tsx';
+import { forgetList } from './messages-list.ts';
 import { MessagesPage } from './messages.tsx';
 import { OverviewPage } from './overview.tsx';
 import { PatientPage } from './patient.tsx';
-import { PatientsPage } from './patients.tsx';
+import { PatientsPage, forgetPatientSearch } from './patients.tsx';
 import { ProcessingPage } from './processing.tsx';
 import { useRoute, type Route } from './route.ts';
 import { SignIn } from './sign-in.tsx';
@@ -28,6 +29,8 @@ function App() {
   const adopt = useCallback((session: SessionView | null, notice: string | null = null) => {
     setCsrfToken(session?.csrfToken ?? null);
     if (session === null) {
+      forgetList();
+      forgetPatientSearch();
       setState({ kind: 'signed-out', notice });
       return;
     }

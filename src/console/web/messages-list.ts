@@ -52,6 +52,11 @@ export type ListState = {
 
 export const listMemory: { state: ListState | null } = { state: null };
 
+/** On sign-out: the next person at this browser starts afresh. */
+export function forgetList(): void {
+  listMemory.state = null;
+}
+
 /** The query string of GET /api/messages for the filters (datetime-local is local time). */
 export function toQuery(filters: Filters, cursor: string | undefined): URLSearchParams {
   const query = new URLSearchParams();

@@ -9,7 +9,14 @@ import { ErrorNote, PageHeading, errorText, formatTime } from './widgets.tsx';
 // or date ever sits in a URL. The last search stays in memory (only) for the way back from a card.
 
 type Search = { family: string; given: string; birthdate: string };
-const memory: { search: Search; results: Patient[] | null } = { search: { family: '', given: '', birthdate: '' }, results: null };
+const blank: Search = { family: '', given: '', birthdate: '' };
+const memory: { search: Search; results: Patient[] | null } = { search: blank, results: null };
+
+/** On sign-out: no name or result outlives the session in this page. */
+export function forgetPatientSearch(): void {
+  memory.search = blank;
+  memory.results = null;
+}
 
 export function PatientsPage() {
   const [search, setSearch] = useState<Search>(memory.search);

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { SessionView } from '../api.ts';
-import { signIn } from './api.ts';
+import { ApiError, signIn } from './api.ts';
 import { ErrorNote, PageHeading, errorText } from './widgets.tsx';
 
 // Sign-in with an API key (posted in the body, never in a URL) or with the client certificate the
@@ -19,7 +19,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn(session: SessionView
       setApiKey('');
       onSignedIn(session);
     } catch (err) {
-      setError(errorText(err));
+      setError(refusal(err, key === null));
     } finally {
       setBusy(false);
     }
@@ -56,4 +56,12 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn(session: SessionView
       </form>
     </main>
   );
+}
+
+/** A refused sign-in in the words of what the person tried. */
+function refusal(err: unknown, withCertificate: boolean): string {
+  if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) return errorText(err);
+  return withCertificate
+    ? 'Your browser presented no client certificate that this service accepts. Sign in with an API key instead.'
+    : 'That API key was not accepted: it is unknown, or it lacks the read role.';
 }
