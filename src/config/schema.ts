@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { consoleSchema } from './console-schema.ts';
 import { fhirSchema } from './fhir-schema.ts';
 import { processingSchema } from './processing-schema.ts';
 
+export { consoleSchema } from './console-schema.ts';
 export { fhirSchema } from './fhir-schema.ts';
 export { amqpSinkSchema, processingRouteSchema, processingSchema, sinkName, type AmqpSinkConfig, type ProcessingRoute, type SinkName } from './processing-schema.ts';
 
@@ -216,6 +218,7 @@ export const configSchema = z
     retention: retentionSchema.default(retentionSchema.parse({})),
     processing: processingSchema.default(processingSchema.parse({})),
     fhir: fhirSchema.default(fhirSchema.parse({})),
+    console: consoleSchema.default(consoleSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -253,3 +256,4 @@ export type RetentionConfig = Config['retention'];
 export type ApiRole = z.infer<typeof role>;
 export type ProcessingConfig = Config['processing'];
 export type FhirConfig = Config['fhir'];
+export type ConsoleConfig = Config['console'];
