@@ -108,7 +108,12 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     // The FHIR resources live in the same database (Patient 360 API); test doubles have no handle.
     const fhir = store.handle === undefined ? undefined : createFhirStore(store.handle);
     http = config.https.enabled
-      ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget, processing: processingApi, fhir }))
+      ? createHttpServer(
+          httpDeps(config, {
+            ingest, store, log, metrics, readiness, budget, processing: processingApi, fhir,
+            console: { config: config.console, clock: overrides.clock ?? (() => new Date()) },
+          }),
+        )
       : null;
     try {
       // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.

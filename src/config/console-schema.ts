@@ -17,6 +17,8 @@ export const consoleSchema = z
     idleMinutes: z.number().int().min(1).max(24 * 60).default(15),
     /** A session ends this long after sign-in, used or not. */
     maxHours: z.number().int().min(1).max(7 * 24).default(8),
+    /** Sign-in attempts per client address per minute (POST /api/console/session), then 429. */
+    signInsPerMinute: z.number().int().min(1).max(1000).default(10),
   })
   .strict()
   .superRefine((section, ctx) => {

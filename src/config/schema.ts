@@ -84,6 +84,8 @@ export const httpsSchema = z
           })
           .strict(),
       )
+      // The name stands for the key in logs, rate limits and console sessions (which hold no key).
+      .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, 'each API key needs a name of its own')
       .default([]),
     /** With tls.requestClientCert, a listed certificate subject stands in for a key. */
     clientCerts: z.array(z.object({ subject: z.string().min(1), roles }).strict()).default([]),

@@ -10,6 +10,11 @@ describe('processing, fhir and console section checks', () => {
     [{ processing: { routes: [{ sinks: ['amqp'] }] } }, 'processing.amqp', 'processing.amqp (url, exchange) is missing'],
     [{ processing: { retry: { initialDelayMs: 10, maxDelayMs: 5 } } }, 'processing.retry.maxDelayMs', 'must be at least processing.retry.initialDelayMs'],
     [{ fhir: { defaultTimeZone: 'Mars/Base' } }, 'fhir.defaultTimeZone', 'is not an IANA time zone'],
+    [
+      { https: { enabled: false, apiKeys: [1, 2].map(() => ({ name: 'ops', sha256: 'a'.repeat(64), roles: ['read'] })) } },
+      'https.apiKeys',
+      'each API key needs a name of its own',
+    ],
     [{ console: { sessionKey: 'too-short' } }, 'console.sessionKey', 'at least 32 characters'],
     [{ console: { idleMinutes: 600, maxHours: 8 } }, 'console.idleMinutes', 'must not be longer than console.maxHours'],
   ])('%j → %s', (section, path, message) => {

@@ -3,14 +3,16 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { HttpsConfig } from '../config/schema.ts';
+import type { ConsoleConfig, HttpsConfig } from '../config/schema.ts';
+import { sessionRoutes } from '../console/session-routes.ts';
+import { createConsoleSessions } from '../console/sessions.ts';
 import type { Ingest } from '../ingest/deps.ts';
 import type { FhirStore } from '../fhir/store/fhir-store.ts';
 import type { ByteBudget } from '../net/byte-budget.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthenticator, installAuth, rateLimitKeyOf } from './auth.ts';
-import { installErrorAnswers, installRequestLog, refuseOutsiders } from './server-hooks.ts';
+import { installErrorAnswers, installNoStore, installRequestLog, refuseOutsiders } from './server-hooks.ts';
 import type { Readiness } from './health.ts';
 import { hl7Routes } from './hl7-route.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -37,6 +39,8 @@ export type HttpDeps = {
   processing: ProcessingRouteDeps;
   /** The FHIR resources (Patient 360 API under /fhir); absent when the store has no handle (test doubles). */
   fhir?: FhirStore | undefined;
+  /** The operations console (/console/ and its sign-in sessions); the clock decides session expiry. */
+  console: { config: ConsoleConfig; clock: () => Date };
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -75,8 +79,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   refuseOutsiders(app, config.allow, log);
   installErrorAnswers(app, config.maxMessageBytes);
   installRequestLog(app);
+  installNoStore(app);
 
-  const auth = createAuthenticator(config, log);
+  const consoleConfig = deps.console.config;
+  const sessions = consoleConfig.enabled ? createConsoleSessions({ config: consoleConfig, clock: deps.console.clock, log }) : null;
+  const auth = createAuthenticator(config, log, sessions);
   await app.register(helmet, { global: true, ...(tls === null ? { hsts: false } : {}) });
   await app.register(rateLimit, {
     global: true,
@@ -95,6 +102,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
   await app.register(processingRoutes, deps.processing);
   if (deps.fhir !== undefined) await app.register(fhirRoutes, { fhir: deps.fhir });
+  if (sessions !== null) await app.register(sessionRoutes, { sessions, config, signInsPerMinute: consoleConfig.signInsPerMinute });
   return app;
 }
 
