@@ -4,6 +4,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConsoleConfig, HttpsConfig } from '../config/schema.ts';
+import { createConsoleAssets } from '../console/assets.ts';
+import { consolePageRoutes } from '../console/page-routes.ts';
 import { sessionRoutes } from '../console/session-routes.ts';
 import { createConsoleSessions } from '../console/sessions.ts';
 import type { Ingest } from '../ingest/deps.ts';
@@ -102,7 +104,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
   await app.register(processingRoutes, deps.processing);
   if (deps.fhir !== undefined) await app.register(fhirRoutes, { fhir: deps.fhir });
-  if (sessions !== null) await app.register(sessionRoutes, { sessions, config, signInsPerMinute: consoleConfig.signInsPerMinute });
+  if (sessions !== null) {
+    await app.register(sessionRoutes, { sessions, config, signInsPerMinute: consoleConfig.signInsPerMinute });
+    await app.register(consolePageRoutes, { assets: createConsoleAssets(log) });
+  }
   return app;
 }
 

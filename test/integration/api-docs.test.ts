@@ -27,6 +27,7 @@ describe('OpenAPI document, https.openDocs off', () => {
     const doc = answer.json() as Document;
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/console/session',
       '/api/messages',
       '/api/messages/{id}',
       '/api/messages/{id}/reprocess',
@@ -49,6 +50,8 @@ describe('OpenAPI document, https.openDocs off', () => {
       expect(operation?.security, path).toEqual([{ apiKey: [] }]);
     }
     expect(doc.paths['/health/ready']?.get?.security).toBeUndefined();
+    expect(doc.paths['/api/console/session']?.post?.security).toBeUndefined();
+    expect(doc.paths['/api/console/session']?.get?.security).toEqual([{ consoleSession: [] }]);
     expect(doc.paths['/metrics']?.get?.security).toEqual([{ apiKey: [] }]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
