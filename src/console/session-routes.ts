@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiRole, HttpsConfig } from '../config/schema.ts';
 import { peerCertSubject } from '../http/auth.ts';
+import { isCrossSite } from '../http/csrf.ts';
 import { consoleRolesOf, createIdentify, createKeyCheck, type Identity } from '../http/identity.ts';
 import { sendProblem } from '../http/problem.ts';
 import { problemJsonSchema, zodValidated } from '../http/routes/route-schema.ts';
@@ -52,8 +53,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRouteDeps> = async (app, d
 };
 
 function signIn(sessions: ConsoleSessions, request: FastifyRequest, reply: FastifyReply, identity: Identity, via: 'key' | 'cert'): SessionView | FastifyReply {
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+  if (isCrossSite(request)) {
     request.log.warn({ remote: request.ip, via, reason: 'cross-site' }, 'console sign-in refused');
     return sendProblem(reply, 403, 'Forbidden', 'sign in from the console itself (Sec-Fetch-Site is not same-origin)');
   }
@@ -68,6 +68,9 @@ function signIn(sessions: ConsoleSessions, request: FastifyRequest, reply: Fasti
     request.log.warn({ remote: request.ip, via, keyName: name, reason: 'no console role' }, 'console sign-in refused');
     return sendProblem(reply, 403, 'Forbidden', `${via === 'key' ? `the API key ${name}` : 'this client certificate'} has no role the console uses (read, operate, fhir)`);
   }
+  // The browser's previous session, if any, ends here rather than linger as a valid copy.
+  const previous = sessions.read(request.headers.cookie);
+  if (previous?.ok === true) sessions.end(previous.claims);
   const { claims, setCookie } = sessions.start({ name, via });
   request.log.info({ keyName: name, via, remote: request.ip }, 'console sign-in');
   reply.header('set-cookie', setCookie);

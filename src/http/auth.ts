@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ApiRole, HttpsConfig } from '../config/schema.ts';
-import { csrfHeader } from '../console/api.ts';
 import type { SessionClaims } from '../console/session.ts';
 import type { ConsoleSessions } from '../console/sessions.ts';
 import { formatCertSubject } from '../net/cert-subject.ts';
+import { csrfRefusal } from './csrf.ts';
 import { anonymous, createIdentify, decide, rateLimitKey, type Identity, type Principal, type SessionCredential } from './identity.ts';
 import { sendProblem } from './problem.ts';
 
@@ -93,7 +93,7 @@ export function createAuthenticator(config: AuthConfig, log: Logger, sessions: C
         return refuse(request, reply, { status: 401, title: 'Unauthorized', keyName: null, detail });
       }
       if (session !== null && sessions !== null) {
-        const refusal = csrfRefusal(request, session, sessions);
+        const refusal = csrfRefusal(request, (token) => sessions.isCsrfTokenRight(session, token));
         if (refusal !== null) return refuse(request, reply, { status: 403, title: 'Forbidden', keyName: session.name, detail: refusal });
       }
       const decision = role === 'session' ? { ok: true as const, principal: principalOf(identity) } : decide(identity, role);
@@ -115,23 +115,6 @@ function principalOf(identity: Identity): Principal {
 }
 
 type Refusal = { status: 401 | 403; title: string; detail: string; keyName: string | null };
-
-const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Why a cookie-authorised request is refused as a possible cross-site request forgery; null when it is not. */
-function csrfRefusal(request: FastifyRequest, session: SessionClaims, sessions: ConsoleSessions): string | null {
-  if (safeMethods.has(request.method)) return null;
-  // Fetch Metadata: browsers that send it say where the request came from; `none` is the user's own action.
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-    return 'the console session serves requests from its own pages only (Sec-Fetch-Site is not same-origin)';
-  }
-  const token = request.headers[csrfHeader];
-  if (!sessions.isCsrfTokenRight(session, typeof token === 'string' ? token : undefined)) {
-    return "the console's CSRF token is missing or wrong: reload the console";
-  }
-  return null;
-}
 
 function requiredRole(need: Exclude<AuthNeed, 'session'>, config: AuthConfig): ApiRole | null {
   switch (need) {

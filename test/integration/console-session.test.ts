@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionViewSchema, type SessionView } from '../../src/console/api.ts';
 import type { Config } from '../../src/config/schema.ts';
-import type { DeepPartial } from '../support/app-harness.ts';
+import { startTestApp, type DeepPartial, type TestApp } from '../support/app-harness.ts';
 import { send, type Answer } from '../support/https-client.ts';
+import { createTestPki, type KeyPair, type TestPki } from '../support/tls.ts';
 import { startApiApp, type ApiApp } from './api-setup.ts';
 
 // The console's sign-in over real HTTPS (createApp on port 0): the cookie's attributes, cookie-only
@@ -264,6 +265,72 @@ describe('console sessions across instances and configuration changes', () => {
       expect((await call('GET', '/api/console/session')).status).toBe(404);
       expect((await call('GET', '/console/')).status).toBe(404);
       expect((await call('GET', '/api/messages', { cookie: '__Host-hl7-console=x.y' })).status).toBe(401);
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
+describe('console sign-in with a client certificate', () => {
+  const subject = 'CN=ops-desk,O=Hospital,C=CH';
+  let pki: TestPki;
+  let t: TestApp;
+  let listed: KeyPair;
+  let unlisted: KeyPair;
+  beforeAll(async () => {
+    pki = createTestPki();
+    listed = pki.client('/C=CH/O=Hospital/CN=ops-desk');
+    unlisted = pki.client('/C=CH/O=Hospital/CN=someone');
+    t = await startTestApp('sqlite', {
+      https: {
+        enabled: true,
+        tls: { keyFile: pki.server.keyFile, certFile: pki.server.certFile, caFile: pki.caFile, requestClientCert: true },
+        clientCerts: [{ subject, roles: ['operate', 'ingest'] }],
+      },
+    }, { runEngine: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+    pki?.cleanup();
+  });
+
+  const call = (method: string, path: string, headers: Record<string, string>, cert?: KeyPair, body?: string) =>
+    send({ port: t.httpsPort ?? 0, ca: pki.ca, method, path, headers, key: cert?.key, cert: cert?.cert, ...(body === undefined ? {} : { body }) });
+
+  it('signs in with an empty body and a listed certificate, as that subject, without ingest', async () => {
+    const answer = await call('POST', '/api/console/session', {}, listed);
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toMatchObject({ name: subject, via: 'cert', roles: ['operate'] });
+    // The cookie alone (no certificate) then reads the API.
+    expect((await call('GET', '/api/messages', { cookie: cookieOf(answer) })).status).toBe(200);
+  });
+
+  it.each([
+    ['an unlisted certificate', () => unlisted],
+    ['no certificate', () => undefined],
+  ])('refuses %s (401)', async (_name, cert) => {
+    const answer = await call('POST', '/api/console/session', { 'content-type': 'application/json' }, cert(), '{}');
+    expect(answer.status).toBe(401);
+    expect(answer.json()).toMatchObject({ detail: 'send an API key, or a client certificate listed in https.clientCerts' });
+  });
+});
+
+describe('signing in again', () => {
+  it('ends the session the browser held before, and counts requests per session name for the rate limit', async () => {
+    const api = await startApiApp('sqlite', { https: { rateLimit: { max: 4, timeWindowMs: 60_000 } } }, { runEngine: false });
+    try {
+      const { call, signIn } = client(api);
+      const first = await signIn(api.keys.read);
+      const second = await call('POST', '/api/console/session', { body: { apiKey: api.keys.read }, cookie: first.cookie });
+      expect(second.status).toBe(200);
+      expect((await call('GET', '/api/messages', { cookie: first.cookie })).status).toBe(401);
+      const cookie = cookieOf(second);
+      // Bucket `session:ops-read` (4 a minute here), apart from the address's and from the key's own.
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await call('GET', '/api/messages', { cookie })).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
+      expect((await call('GET', '/api/messages', { key: api.keys.read })).status).toBe(200);
+      expect(api.logs.join('\n')).toContain('"bucket":"session:ops-read"');
     } finally {
       await api.stop();
     }
