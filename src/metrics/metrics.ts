@@ -27,6 +27,23 @@ export type { MetricsTransport, MllpTotals, RetentionTotals } from './scrape-tim
 
 export type MetricsOptions = { acceptedTypes?: AcceptedTypes };
 
+/**
+ * Running totals since the app was built, read in memory (no registry, no database): the console's
+ * overview samples them and turns deltas into rates. Types and ACK codes are the bounded metric labels.
+ */
+export type MetricsTotals = {
+  /** Messages answered or stored by ingest (both doors, every outcome). */
+  received: number;
+  /** Answered AE/AR/CE/CR (refused or not stored): hl7_refused_messages_total. */
+  refused: number;
+  /** By MSH-9.1 label (configured types, "other", "none"). */
+  byType: Record<string, number>;
+  /** By the ACK code sent ("none": no ACK). */
+  byAck: Record<string, number>;
+  /** Events processing brought to a final state, by state (processed, failed, skipped). */
+  finished: Record<string, number>;
+};
+
 export type Metrics = {
   readonly registry: Registry;
   /** One message answered (or not) by ingest, `seconds` from receipt to the ACK being ready. */
@@ -46,6 +63,10 @@ export type Metrics = {
   /** Read at scrape time: the processing backlog (by state, blocked lanes, oldest waiting age). */
   watchProcessing(read: ProcessingStatsSource): void;
   render(): Promise<{ contentType: string; body: string }>;
+  /** A copy of the running totals (see MetricsTotals). */
+  totals(): MetricsTotals;
+  /** Open connections per door now, from the watched sources (0 for a door not watched). */
+  openConnections(): Promise<Record<MetricsTransport, number>>;
 };
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -71,7 +92,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const m = { ...defineMessageMetrics(registry, hot), ...defineTimings(registry, hot) };
   defineScrapeTimeMetrics(registry, sources);
   let processingStats: ProcessingStatsSource | null = null;
-  const processing = defineProcessingMetrics(registry, () => processingStats);
+  const observed = defineProcessingMetrics(registry, () => processingStats);
+  const totals: MetricsTotals = { received: 0, refused: 0, byType: {}, byAck: {}, finished: {} };
+  const processing: ProcessingObserver = {
+    ...observed,
+    finished(event) {
+      observed.finished(event);
+      totals.finished[event.state] = (totals.finished[event.state] ?? 0) + 1;
+    },
+  };
 
   function countMessage(labels: MessageLabels): void {
     const key = `${labels.transport}\u0001${labels.type}\u0001${labels.event}\u0001${labels.ack_code}\u0001${labels.result}`;
@@ -86,6 +115,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const ackCode = outcome.ackCode ?? 'none';
       const { type, event } = label(outcome.messageType, outcome.triggerEvent ?? null);
       countMessage({ transport, type, event, ack_code: ackCode, result: outcome.result });
+      totals.received += 1;
+      totals.byType[type] = (totals.byType[type] ?? 0) + 1;
+      totals.byAck[ackCode] = (totals.byAck[ackCode] ?? 0) + 1;
+      if (outcome.result === 'error' || outcome.result === 'reject') totals.refused += 1;
       m.ackLatency.observe(transportLabels[transport], seconds);
       if (outcome.result === 'duplicate') m.duplicates.inc({ transport });
       if (outcome.result === 'error' || outcome.result === 'reject') m.refused.inc({ transport, ack_code: ackCode });
@@ -118,6 +151,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    totals: () => ({
+      received: totals.received,
+      refused: totals.refused,
+      byType: { ...totals.byType },
+      byAck: { ...totals.byAck },
+      finished: { ...totals.finished },
+    }),
+    async openConnections() {
+      const read = async (transport: MetricsTransport): Promise<number> => (await sources.open.get(transport)?.()) ?? 0;
+      const [mllp, https] = await Promise.all([read('mllp'), read('https')]);
+      return { mllp, https };
     },
   };
 }
