@@ -14,8 +14,11 @@ import { installErrorAnswers, installRequestLog, refuseOutsiders } from './serve
 import type { Readiness } from './health.ts';
 import { hl7Routes } from './hl7-route.ts';
 import { registerOpenApi } from './openapi.ts';
+import type { OverviewView } from '../console/api.ts';
+import { consoleDataRoutes } from './routes/console-data.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { healthRoutes } from './routes/health.ts';
+import { messageViewRoutes } from './routes/message-views.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { processingRoutes, type ProcessingRouteDeps } from './routes/processing.ts';
@@ -37,6 +40,8 @@ export type HttpDeps = {
   processing: ProcessingRouteDeps;
   /** The FHIR resources (Patient 360 API under /fhir); absent when the store has no handle (test doubles). */
   fhir?: FhirStore | undefined;
+  /** GET /api/console/overview: the overview sampler's current view. */
+  overview: () => OverviewView;
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -93,7 +98,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
+  await app.register(messageViewRoutes, { store: deps.store, fhir: deps.fhir });
   await app.register(processingRoutes, deps.processing);
+  await app.register(consoleDataRoutes, { overview: deps.overview, fhir: deps.fhir });
   if (deps.fhir !== undefined) await app.register(fhirRoutes, { fhir: deps.fhir });
   return app;
 }
