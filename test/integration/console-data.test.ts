@@ -58,6 +58,7 @@ describe.each(engines)('console data endpoints on %s', (_engine, db) => {
     it('answers the tree with v2.5.1 names, escapes decoded', async () => {
       const answer = await t.get(`/api/messages/${idOf('A01-P1')}/tree`);
       expect(answer.status, answer.text).toBe(200);
+      expect(answer.headers['cache-control']).toBe('no-store');
       const tree = messageTreeSchema.parse(answer.json());
       expect(tree.id).toBe(idOf('A01-P1'));
       expect(tree.segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID', 'PV1']);
@@ -95,6 +96,7 @@ describe.each(engines)('console data endpoints on %s', (_engine, db) => {
       expect(answer.body.equals(bytes)).toBe(true);
       expect(answer.headers['content-type']).toBe('x-application/hl7-v2+er7; charset=ISO-8859-1');
       expect(answer.headers['content-disposition']).toBe(`attachment; filename="message-${row?.id}.hl7"`);
+      expect(answer.headers['cache-control']).toBe('no-store');
     });
 
     it('answers 404 for an unknown id', async () => {

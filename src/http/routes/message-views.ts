@@ -22,6 +22,10 @@ export const er7ContentType = 'x-application/hl7-v2+er7';
 
 export const messageViewRoutes: FastifyPluginAsync<MessageViewDeps> = async (app, deps) => {
   const route = { config: { auth: 'read' as const }, ...zodValidated };
+  // Message content and what it wrote: PHI, never kept by a browser or a proxy.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
   app.get('/api/messages/:id/tree', { ...route, schema: treeSchema }, async (request, reply) => {
     const row = await findMessage(deps.store, request.params, reply);
     return row === null ? reply : treeOf(row);
