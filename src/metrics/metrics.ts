@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProcessingObserver } from '../processing/observer.ts';
 import { createLabeler, type AcceptedTypes } from './labels.ts';
+import { createTotals, type MetricsTotals } from './totals.ts';
 import { defineProcessingMetrics, type ProcessingStatsSource } from './processing.ts';
 import {
   defineScrapeTimeMetrics,
@@ -24,25 +25,10 @@ export type ObservedOutcome = {
 };
 
 export type { MetricsTransport, MllpTotals, RetentionTotals } from './scrape-time.ts';
+export type { MetricsTotals } from './totals.ts';
 
 export type MetricsOptions = { acceptedTypes?: AcceptedTypes };
 
-/**
- * Running totals since the app was built, read in memory (no registry, no database): the console's
- * overview samples them and turns deltas into rates. Types and ACK codes are the bounded metric labels.
- */
-export type MetricsTotals = {
-  /** Messages answered or stored by ingest (both doors, every outcome). */
-  received: number;
-  /** Answered AE/AR/CE/CR (refused or not stored): hl7_refused_messages_total. */
-  refused: number;
-  /** By MSH-9.1 label (configured types, "other", "none"). */
-  byType: Record<string, number>;
-  /** By the ACK code sent ("none": no ACK). */
-  byAck: Record<string, number>;
-  /** Events processing brought to a final state, by state (processed, failed, skipped). */
-  finished: Record<string, number>;
-};
 
 export type Metrics = {
   readonly registry: Registry;
@@ -93,12 +79,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   defineScrapeTimeMetrics(registry, sources);
   let processingStats: ProcessingStatsSource | null = null;
   const observed = defineProcessingMetrics(registry, () => processingStats);
-  const totals: MetricsTotals = { received: 0, refused: 0, byType: {}, byAck: {}, finished: {} };
+  const totals = createTotals();
   const processing: ProcessingObserver = {
     ...observed,
     finished(event) {
       observed.finished(event);
-      totals.finished[event.state] = (totals.finished[event.state] ?? 0) + 1;
+      totals.finished(event.state);
     },
   };
 
@@ -115,10 +101,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const ackCode = outcome.ackCode ?? 'none';
       const { type, event } = label(outcome.messageType, outcome.triggerEvent ?? null);
       countMessage({ transport, type, event, ack_code: ackCode, result: outcome.result });
-      totals.received += 1;
-      totals.byType[type] = (totals.byType[type] ?? 0) + 1;
-      totals.byAck[ackCode] = (totals.byAck[ackCode] ?? 0) + 1;
-      if (outcome.result === 'error' || outcome.result === 'reject') totals.refused += 1;
+      totals.message(type, ackCode, outcome.result === 'error' || outcome.result === 'reject');
       m.ackLatency.observe(transportLabels[transport], seconds);
       if (outcome.result === 'duplicate') m.duplicates.inc({ transport });
       if (outcome.result === 'error' || outcome.result === 'reject') m.refused.inc({ transport, ack_code: ackCode });
@@ -152,13 +135,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
-    totals: () => ({
-      received: totals.received,
-      refused: totals.refused,
-      byType: { ...totals.byType },
-      byAck: { ...totals.byAck },
-      finished: { ...totals.finished },
-    }),
+    totals: totals.read,
     async openConnections() {
       const read = async (transport: MetricsTransport): Promise<number> => (await sources.open.get(transport)?.()) ?? 0;
       const [mllp, https] = await Promise.all([read('mllp'), read('https')]);
