@@ -74,6 +74,7 @@ describe.each(engines)('POST /fhir/Patient/_search on %s', (engine) => {
     ['an unknown parameter in the body', 'POST', 'shoe=42', {}, 400, /shoe: not a supported search parameter of Patient/],
     ['a bad value in the body', 'POST', 'birthdate=yesterday', {}, 400, /birthdate/],
     ['a body that is not a form', 'POST', '{"family":"smith"}', { 'content-type': 'application/json' }, 415, /application\/x-www-form-urlencoded/],
+    ['_format xml in the body', 'POST', 'family=smith&_format=xml', {}, 406, /only json/],
   ])('refuses %s with an OperationOutcome', async (_what, method, body, headers, status, diagnostics) => {
     const answer = await request(method, '/fhir/Patient/_search', body, headers);
     expect(answer.status).toBe(status);

@@ -26,9 +26,12 @@ export const fhirRoutes: FastifyPluginAsync<FhirRouteDeps> = async (app, deps) =
   });
   // Search parameters as a form (R4 http.html#search: POST [type]/_search); small, parameters only.
   app.addContentTypeParser(formContentType, { parseAs: 'string', bodyLimit: maxFormBytes }, (_request, body, done) => done(null, formQuery(String(body))));
-  app.post('/fhir/:type/_search', { ...route, onRequest: refuseNonForm }, (request, reply) =>
-    guarded(reply, () => search(fhir, request, reply, mergeQueries(request.query as Query, request.body as Query | undefined))),
-  );
+  app.post('/fhir/:type/_search', { ...route, onRequest: refuseNonForm }, (request, reply) => {
+    const query = mergeQueries(request.query as Query, request.body as Query | undefined);
+    const refused = refusedFormat(request, query);
+    if (refused !== null) return sendOutcome(reply, 406, 'not-supported', refused);
+    return guarded(reply, () => search(fhir, request, reply, query));
+  });
   app.get('/fhir/metadata', route, (request, reply) => reply.type(fhirContentType).send(capabilityStatement(baseUrlOf(request))));
   app.get('/fhir/Patient/:id/$everything', route, (request, reply) => guarded(reply, () => everything(fhir, request, reply)));
   app.get('/fhir/:type', route, (request, reply) => guarded(reply, () => search(fhir, request, reply)));
