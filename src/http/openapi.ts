@@ -43,6 +43,7 @@ export async function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): 
         { name: 'hl7', description: 'Send HL7 v2 messages' },
         { name: 'messages', description: 'What arrived and what was refused' },
         { name: 'processing', description: 'What the processing engine has done, and reprocess/retry (role operate)' },
+        { name: 'console', description: 'What the operations console shows: the overview, a patient timeline' },
         { name: 'health', description: 'Liveness and readiness probes' },
         { name: 'metrics', description: 'Prometheus' },
         { name: 'console', description: 'Signing in to the operations console (/console/)' },

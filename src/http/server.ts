@@ -18,8 +18,11 @@ import { installErrorAnswers, installNoStore, installRequestLog, refuseOutsiders
 import type { Readiness } from './health.ts';
 import { hl7Routes } from './hl7-route.ts';
 import { registerOpenApi } from './openapi.ts';
+import type { OverviewView } from '../console/api.ts';
+import { consoleDataRoutes } from './routes/console-data.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { healthRoutes } from './routes/health.ts';
+import { messageViewRoutes } from './routes/message-views.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { processingRoutes, type ProcessingRouteDeps } from './routes/processing.ts';
@@ -43,6 +46,8 @@ export type HttpDeps = {
   fhir?: FhirStore | undefined;
   /** The operations console (/console/ and its sign-in sessions); the clock decides session expiry. */
   console: { config: ConsoleConfig; clock: () => Date };
+  /** GET /api/console/overview: the overview sampler's current view. */
+  overview: () => OverviewView;
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -102,7 +107,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
+  await app.register(messageViewRoutes, { store: deps.store, fhir: deps.fhir });
   await app.register(processingRoutes, deps.processing);
+  await app.register(consoleDataRoutes, { overview: deps.overview, fhir: deps.fhir });
   if (deps.fhir !== undefined) await app.register(fhirRoutes, { fhir: deps.fhir });
   if (sessions !== null) {
     await app.register(sessionRoutes, { sessions, config, signInsPerMinute: consoleConfig.signInsPerMinute });
