@@ -5,7 +5,8 @@ import type { ApiRole, HttpsConfig } from '../config/schema.ts';
 import type { SessionClaims } from '../console/session.ts';
 import type { ConsoleSessions } from '../console/sessions.ts';
 import { formatCertSubject } from '../net/cert-subject.ts';
-import { csrfRefusal } from './csrf.ts';
+import { csrfRefusal, isCrossSite, safeMethods } from './csrf.ts';
+import { backgroundHeader } from '../console/api.ts';
 import { anonymous, createIdentify, decide, rateLimitKey, type Identity, type Principal, type SessionCredential } from './identity.ts';
 import { sendProblem } from './problem.ts';
 
@@ -96,12 +97,19 @@ export function createAuthenticator(config: AuthConfig, log: Logger, sessions: C
         const refusal = csrfRefusal(request, (token) => sessions.isCsrfTokenRight(session, token));
         if (refusal !== null) return refuse(request, reply, { status: 403, title: 'Forbidden', keyName: session.name, detail: refusal });
       }
+      if (identity.kind === 'known' && identity.principal.via === 'cert' && !safeMethods.has(request.method) && isCrossSite(request)) {
+        // A browser holding a listed certificate presents it to any page's request, as it does a cookie.
+        const detail = 'a client certificate authorises no state-changing request made by another site (Sec-Fetch-Site)';
+        return refuse(request, reply, { status: 403, title: 'Forbidden', keyName: identity.principal.name, detail });
+      }
       const decision = role === 'session' ? { ok: true as const, principal: principalOf(identity) } : decide(identity, role);
       if (!decision.ok) return refuse(request, reply, decision);
       request.principal = decision.principal;
       if (session !== null && sessions !== null) {
         // `seen` moves forward at most once a minute: a new cookie, same session.
-        const renewal = sessions.renewal(session);
+        // A page's timed refresh says so (x-console-background): it does not count as use, so an
+        // overview left open still reaches the idle expiry.
+        const renewal = request.headers[backgroundHeader] === '1' ? null : sessions.renewal(session);
         request.consoleSession = renewal?.claims ?? session;
         if (renewal !== null) reply.header('set-cookie', renewal.setCookie);
       }

@@ -6,7 +6,7 @@ import { csrfHeader } from '../console/api.ts';
 // CSRF token in a custom header, which a page on another site can neither read nor send without a
 // CORS preflight; and Fetch Metadata, which browsers send to say where a request came from.
 
-const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const safeMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Sec-Fetch-Site says another site (or a sibling subdomain) made the request; `none` is the user's own action. */
 export function isCrossSite(request: FastifyRequest): boolean {

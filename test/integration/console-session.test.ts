@@ -13,7 +13,7 @@ import { startApiApp, type ApiApp } from './api-setup.ts';
 const t0 = Date.parse('2026-12-02T08:00:00Z');
 const cookieLine = /^__Host-hl7-console=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/;
 
-type Call = { cookie?: string; csrf?: string; key?: string; site?: string; body?: unknown };
+type Call = { cookie?: string; csrf?: string; key?: string; site?: string; body?: unknown; background?: boolean };
 
 function client(api: ApiApp) {
   const call = (method: string, path: string, how: Call = {}): Promise<Answer> => {
@@ -22,6 +22,7 @@ function client(api: ApiApp) {
     if (how.csrf !== undefined) headers['x-csrf-token'] = how.csrf;
     if (how.key !== undefined) headers.authorization = `Bearer ${how.key}`;
     if (how.site !== undefined) headers['sec-fetch-site'] = how.site;
+    if (how.background === true) headers['x-console-background'] = '1';
     if (how.body !== undefined) headers['content-type'] = 'application/json';
     const body = how.body === undefined ? undefined : JSON.stringify(how.body);
     return send({ port: api.httpsPort ?? 0, ca: api.pki.ca, method, path, headers, ...(body === undefined ? {} : { body }) });
@@ -183,6 +184,16 @@ describe('console sessions', () => {
     now += 15 * 60_000;
     expect((await call('GET', '/api/messages', { cookie: idle.cookie })).status).toBe(401);
 
+    // A page's timed refresh (x-console-background: 1) is served but renews nothing: an overview left
+    // open does not keep the session alive.
+    const polled = await signIn(api.keys.read);
+    now += 14 * 60_000;
+    const refresh = await call('GET', '/api/messages', { cookie: polled.cookie, background: true });
+    expect(refresh.status).toBe(200);
+    expect(refresh.headers['set-cookie']).toBeUndefined();
+    now += 2 * 60_000;
+    expect((await call('GET', '/api/messages', { cookie: polled.cookie })).status).toBe(401);
+
     let { cookie } = await signIn(api.keys.read);
     const signedInAt = now;
     const quick = await call('GET', '/api/messages', { cookie });
@@ -303,6 +314,16 @@ describe('console sign-in with a client certificate', () => {
     expect(answer.json()).toMatchObject({ name: subject, via: 'cert', roles: ['operate'] });
     // The cookie alone (no certificate) then reads the API.
     expect((await call('GET', '/api/messages', { cookie: cookieOf(answer) })).status).toBe(200);
+  });
+
+  it('refuses a state-changing request that another site made with the certificate (Sec-Fetch-Site), serves the same from the certificate holder', async () => {
+    const post = (site: string | null) =>
+      call('POST', '/api/processing/retry', { 'content-type': 'application/json', ...(site === null ? {} : { 'sec-fetch-site': site }) }, listed, '{"processingState":"failed"}');
+    const crossSite = await post('cross-site');
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.json()).toMatchObject({ detail: expect.stringContaining('client certificate authorises no state-changing request made by another site') });
+    expect((await post(null)).status).not.toBe(403);
+    expect((await post('same-origin')).status).not.toBe(403);
   });
 
   it.each([
