@@ -124,7 +124,10 @@ CREATE TABLE IF NOT EXISTS fhir_history (
   version INT UNSIGNED NOT NULL,
   last_updated BIGINT NOT NULL,
   content LONGTEXT NOT NULL,
-  PRIMARY KEY (resource_type, id, version)
+  -- The message whose processing wrote the version (migration 0005); NULL: none recorded.
+  message_id BIGINT NULL,
+  PRIMARY KEY (resource_type, id, version),
+  KEY ix_fhir_history_message_id (message_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Patient search: gender and birth date as a range.
@@ -190,5 +193,6 @@ INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
   (1, '0001-initial', '387aef53d696b7d3e4aaf53e870cacaae042f35a420f5923848b3e0576939917', UTC_TIMESTAMP(3)),
   (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3)),
   (3, '0003-processing', '7ba290332389e847e0637e58656e0a6087cb2c6222775dc06407939889542896', UTC_TIMESTAMP(3)),
-  (4, '0004-fhir', '76c9bc78bb908297c0c7d907965321336a80276836c97601a3b896cdc811eb45', UTC_TIMESTAMP(3))
+  (4, '0004-fhir', '76c9bc78bb908297c0c7d907965321336a80276836c97601a3b896cdc811eb45', UTC_TIMESTAMP(3)),
+  (5, '0005-fhir-message', '497f8e7d3e52946bfa8f406e193f25d780a2e3c2bb1f40dbe1a534161906aaa1', UTC_TIMESTAMP(3))
 ON DUPLICATE KEY UPDATE version = version;

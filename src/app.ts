@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { OverviewSampler, type StoreHealth } from './console/overview-sampler.ts';
 import { mapMessage } from './fhir/map/index.ts';
 import { createFhirStore, type FhirStore } from './fhir/store/fhir-store.ts';
 import { checkReadiness, type Readiness, type ReadinessProbes } from './http/health.ts';
@@ -49,6 +50,8 @@ export type App = {
   readonly processing: ProcessingEngine | null;
   /** Store reachable and every enabled door listening (GET /health/ready). */
   readiness(): Promise<Readiness>;
+  /** The console overview's sampler (GET /api/console/overview); started with the doors, stopped first on close. */
+  readonly overview: OverviewSampler;
 };
 
 export type AppOverrides = {
@@ -61,6 +64,8 @@ export type AppOverrides = {
    * still report it), for tests that set processing states by SQL and must not race the engine.
    */
   runEngine?: boolean;
+  /** The console overview's sampling interval (default 5 s). */
+  overviewIntervalMs?: number;
 };
 
 export function createApp(config: Config, log: Logger, overrides: AppOverrides = {}): App {
@@ -78,6 +83,20 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   metrics.watchOpenConnections('mllp', () => mllp?.openConnections ?? 0);
   metrics.watchRetention(() => retention?.totals ?? null);
   metrics.watchProcessing(() => operator?.stats?.() ?? null);
+  // What /health/ready last found of the store: the overview shows it without a query of its own.
+  let lastStoreCheck: StoreHealth = { state: 'unknown', detail: null };
+  const overview = new OverviewSampler({
+    sources: {
+      totals: () => metrics.totals(),
+      openConnections: () => metrics.openConnections(),
+      get processingStats() {
+        return operator?.stats ?? null;
+      },
+      processing: { enabled: config.processing.enabled, maxLagSeconds: config.processing.maxLagSeconds },
+      storeHealth: () => lastStoreCheck,
+    },
+    ...(overrides.overviewIntervalMs === undefined ? {} : { intervalMs: overrides.overviewIntervalMs }),
+  });
 
   async function start(): Promise<AppAddresses> {
     // Instrumented: commit latency from the store, in-flight and ACK latency from ingest.
@@ -108,7 +127,13 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     // The FHIR resources live in the same database (Patient 360 API); test doubles have no handle.
     const fhir = store.handle === undefined ? undefined : createFhirStore(store.handle);
     http = config.https.enabled
-      ? createHttpServer(httpDeps(config, { ingest, store, log, metrics, readiness, budget, processing: processingApi, fhir }))
+      ? createHttpServer(
+          httpDeps(config, {
+            ingest, store, log, metrics, readiness, budget, processing: processingApi, fhir,
+            console: { config: config.console, clock: overrides.clock ?? (() => new Date()) },
+            overview: () => overview.view(),
+          }),
+        )
       : null;
     try {
       // Built first: wrong TLS files and unavailable sinks stop start-up before any port opens.
@@ -118,7 +143,9 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
       await mllp.listen();
       await http?.listen();
       await processing?.start();
+      overview.start();
     } catch (err) {
+      await overview.stop();
       await http?.close();
       await mllp.close();
       await processing?.close();
@@ -140,14 +167,16 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     return bound;
   }
 
-  function readiness(): Promise<Readiness> {
-    return checkReadiness({
+  async function readiness(): Promise<Readiness> {
+    const found = await checkReadiness({
       pingStore: () => (store === null ? Promise.reject(new Error('store not started')) : store.ping()),
       mllpListening: () => mllp?.address() != null,
       httpsListening: () => (config.https.enabled ? (http?.listening() ?? false) : null),
       processing: processingProbe(config, operator),
       timeoutMs: config.db.queryTimeoutMs,
     });
+    lastStoreCheck = found.checks.store === 'up' ? { state: 'up', detail: null } : { state: 'down', detail: 'the store did not answer the last readiness check' };
+    return found;
   }
 
   function addresses(): AppAddresses {
@@ -157,6 +186,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
   /** Reverse order of start: HTTP finishes its requests, MLLP drains, then the store ends. Safe to call twice. */
   function close(): Promise<void> {
     closing ??= (async () => {
+      await overview.stop();
       // Both doors stop accepting first, then drain side by side: MLLP no longer takes connections
       // while HTTP finishes its requests (and the reverse).
       const mllpStopped = mllp?.stopAccepting();
@@ -193,6 +223,7 @@ export function createApp(config: Config, log: Logger, overrides: AppOverrides =
     counters,
     metrics,
     readiness,
+    overview,
   };
 }
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { consoleSchema } from './console-schema.ts';
 import { fhirSchema } from './fhir-schema.ts';
 import { processingSchema } from './processing-schema.ts';
 
+export { consoleSchema } from './console-schema.ts';
 export { fhirSchema } from './fhir-schema.ts';
 export { amqpSinkSchema, processingRouteSchema, processingSchema, sinkName, type AmqpSinkConfig, type ProcessingRoute, type SinkName } from './processing-schema.ts';
 
@@ -82,6 +84,8 @@ export const httpsSchema = z
           })
           .strict(),
       )
+      // The name stands for the key in logs, rate limits and console sessions (which hold no key).
+      .refine((keys) => new Set(keys.map((k) => k.name)).size === keys.length, 'each API key needs a name of its own')
       .default([]),
     /** With tls.requestClientCert, a listed certificate subject stands in for a key. */
     clientCerts: z.array(z.object({ subject: z.string().min(1), roles }).strict()).default([]),
@@ -216,6 +220,7 @@ export const configSchema = z
     retention: retentionSchema.default(retentionSchema.parse({})),
     processing: processingSchema.default(processingSchema.parse({})),
     fhir: fhirSchema.default(fhirSchema.parse({})),
+    console: consoleSchema.default(consoleSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -253,3 +258,4 @@ export type RetentionConfig = Config['retention'];
 export type ApiRole = z.infer<typeof role>;
 export type ProcessingConfig = Config['processing'];
 export type FhirConfig = Config['fhir'];
+export type ConsoleConfig = Config['console'];

@@ -21,6 +21,9 @@ import { z } from 'zod';
 /** The header a cookie-authenticated, state-changing request carries. */
 export const csrfHeader = 'x-csrf-token';
 
+/** Sent (value `1`) by a page's timed refresh: the request is served but does not renew the session's idle time. */
+export const backgroundHeader = 'x-console-background';
+
 /** POST /api/console/session: an API key; with a verified client certificate the body may be empty. */
 export const signInBodySchema = z.object({ apiKey: z.string().min(1).max(512).optional() }).strict();
 

@@ -23,6 +23,8 @@ export type Projection = {
    */
   eventTime: string;
   writes: ResourceWrite[];
+  /** The stored message (hl7_message.id) the writes come from, recorded with each version written; absent: none. */
+  messageId?: number;
 };
 
 export type MapOptions = {

@@ -34,6 +34,23 @@ describe('createIdentify', () => {
     if (identity.kind === 'known') expect(identity.principal.name).toBe(principalName);
   });
 
+  const both = createIdentify({
+    apiKeys: [{ name: 'ops', sha256: sha(READ_KEY), roles: ['ingest', 'read'] }],
+    clientCerts: [{ subject: LAB, roles: ['ingest'] }],
+  });
+  it.each<[string, Parameters<typeof both>[0], Identity]>([
+    ['a session of a key: its roles now, without ingest', { authorization: undefined, certSubject: null, session: { name: 'ops', via: 'key' } }, { kind: 'known', principal: { name: 'ops', roles: ['read'], via: 'session' } }],
+    ['a session of a listed certificate', { authorization: undefined, certSubject: null, session: { name: LAB, via: 'cert' } }, { kind: 'known', principal: { name: LAB, roles: [], via: 'session' } }],
+    ['a session of a key no longer configured', { authorization: undefined, certSubject: null, session: { name: 'gone', via: 'key' } }, { kind: 'ended-session' }],
+    ['a key name presented as a certificate subject', { authorization: undefined, certSubject: null, session: { name: 'ops', via: 'cert' } }, { kind: 'ended-session' }],
+    ['a refused cookie', { authorization: undefined, certSubject: null, session: 'invalid' }, { kind: 'ended-session' }],
+    ['a refused cookie beside an unlisted certificate', { authorization: undefined, certSubject: 'CN=x', session: 'invalid' }, { kind: 'ended-session' }],
+    ['a session beside a wrong key: the key decides', { authorization: 'Bearer wrong', certSubject: null, session: { name: 'ops', via: 'key' } }, { kind: 'unknown-key' }],
+    ['a session beside a listed certificate: the certificate decides', { authorization: undefined, certSubject: LAB, session: { name: 'ops', via: 'key' } }, { kind: 'known', principal: { name: LAB, roles: ['ingest'], via: 'cert' } }],
+  ])('%s', (_name, credentials, identity) => {
+    expect(both(credentials)).toEqual(identity);
+  });
+
   it('says how the principal was identified', () => {
     expect(identify({ authorization: `Bearer ${INGEST_KEY}`, certSubject: null })).toMatchObject({ principal: { via: 'key' } });
     expect(identify({ authorization: undefined, certSubject: LAB })).toMatchObject({ principal: { via: 'cert' } });

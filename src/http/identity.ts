@@ -4,8 +4,12 @@ import type { ApiRole, HttpsConfig } from '../config/schema.ts';
 // Who sent a request, from its credentials; pure, so the auth matrix is tested without sockets.
 // API keys are configured as the hex SHA-256 of the key: the presented key is hashed and compared
 // with every configured hash in constant time, without stopping at the first match.
+// A console session (src/console/sessions.ts, already verified by the caller) names a key or a
+// certificate subject: its roles are looked up here, in the configuration, on every request, and
+// never include `ingest`.
 
-export type Principal = { name: string; roles: readonly ApiRole[]; via: 'key' | 'cert' | 'anonymous' };
+/** `session`: the console's cookie; `name` is then the key's name or the certificate's subject. */
+export type Principal = { name: string; roles: readonly ApiRole[]; via: 'key' | 'cert' | 'session' | 'anonymous' };
 
 export const anonymous: Principal = Object.freeze({ name: 'anonymous', roles: Object.freeze([]), via: 'anonymous' });
 
@@ -14,13 +18,22 @@ export type Credentials = {
   authorization: string | undefined;
   /** Subject of a client certificate verified against https.tls.caFile (cert-subject.ts form), else null. */
   certSubject: string | null;
+  /**
+   * The console session cookie, verified (signature, expiry, sign-out) by the caller: whom it names,
+   * `invalid` when a cookie was sent but refused, null or absent when none was sent. It counts only
+   * without an Authorization header and without a listed certificate.
+   */
+  session?: SessionCredential;
 };
+
+export type SessionCredential = { name: string; via: 'key' | 'cert' } | 'invalid' | null;
 
 export type Identity =
   | { kind: 'known'; principal: Principal }
   | { kind: 'unknown-key' }
   | { kind: 'not-bearer' }
   | { kind: 'unlisted-cert'; subject: string }
+  | { kind: 'ended-session' }
   | { kind: 'none' };
 
 export type Identify = (credentials: Credentials) => Identity;
@@ -31,22 +44,43 @@ export type AuthDecision =
 
 type KeyEntry = { name: string; digest: Buffer; roles: readonly ApiRole[] };
 
-export function createIdentify(config: Pick<HttpsConfig, 'apiKeys' | 'clientCerts'>): Identify {
-  const keys: KeyEntry[] = config.apiKeys.map((k) => ({ name: k.name, digest: Buffer.from(k.sha256, 'hex'), roles: k.roles }));
+type KeyConfig = Pick<HttpsConfig, 'apiKeys' | 'clientCerts'>;
+
+export function createIdentify(config: KeyConfig): Identify {
+  const checkKey = createKeyCheck(config);
   const certs = new Map(config.clientCerts.map((c) => [c.subject, c.roles] as const));
-  return ({ authorization, certSubject }) => {
+  const keyRoles = new Map(config.apiKeys.map((k) => [k.name, k.roles] as const));
+  return ({ authorization, certSubject, session = null }) => {
     // An explicit key decides, even beside a certificate: a wrong key is never rescued by one.
     if (authorization !== undefined) {
       const key = readBearer(authorization);
-      if (key === null) return { kind: 'not-bearer' };
-      const entry = findKey(keys, key);
-      return entry === null ? { kind: 'unknown-key' } : { kind: 'known', principal: { name: entry.name, roles: entry.roles, via: 'key' } };
+      return key === null ? { kind: 'not-bearer' } : checkKey(key);
     }
-    if (certSubject === null) return { kind: 'none' };
-    const roles = certs.get(certSubject);
-    if (roles === undefined) return { kind: 'unlisted-cert', subject: certSubject };
-    return { kind: 'known', principal: { name: certSubject, roles, via: 'cert' } };
+    const certRoles = certSubject === null ? undefined : certs.get(certSubject);
+    if (certSubject !== null && certRoles !== undefined) return { kind: 'known', principal: { name: certSubject, roles: certRoles, via: 'cert' } };
+    if (session === 'invalid') return { kind: 'ended-session' };
+    if (session !== null) {
+      // Looked up now: a key or certificate removed from the configuration ends its sessions.
+      const roles = (session.via === 'key' ? keyRoles : certs).get(session.name);
+      if (roles === undefined) return { kind: 'ended-session' };
+      return { kind: 'known', principal: { name: session.name, roles: consoleRolesOf(roles), via: 'session' } };
+    }
+    return certSubject === null ? { kind: 'none' } : { kind: 'unlisted-cert', subject: certSubject };
   };
+}
+
+/** A presented API key (console sign-in, or the Bearer header): known with its roles, or unknown. */
+export function createKeyCheck(config: Pick<HttpsConfig, 'apiKeys'>): (key: string) => Identity {
+  const keys: KeyEntry[] = config.apiKeys.map((k) => ({ name: k.name, digest: Buffer.from(k.sha256, 'hex'), roles: k.roles }));
+  return (key) => {
+    const entry = findKey(keys, key);
+    return entry === null ? { kind: 'unknown-key' } : { kind: 'known', principal: { name: entry.name, roles: entry.roles, via: 'key' } };
+  };
+}
+
+/** What a console session may do: the roles of its key or certificate, never `ingest` (a browser sends no HL7). */
+export function consoleRolesOf(roles: readonly ApiRole[]): Exclude<ApiRole, 'ingest'>[] {
+  return roles.filter((role): role is Exclude<ApiRole, 'ingest'> => role !== 'ingest');
 }
 
 /** `Bearer <key>` (scheme case-insensitive, RFC 6750); null for any other form. */
@@ -83,7 +117,7 @@ export function decide(identity: Identity, role: ApiRole): AuthDecision {
     case 'known': {
       const { principal } = identity;
       if (principal.roles.some((held) => grants(held, role))) return { ok: true, principal };
-      const who = principal.via === 'key' ? `the API key ${principal.name}` : 'this client certificate';
+      const who = describePrincipal(principal);
       return { ok: false, status: 403, title: 'Forbidden', detail: `${who} does not have the ${role} role`, keyName: principal.name };
     }
     case 'unknown-key':
@@ -92,8 +126,21 @@ export function decide(identity: Identity, role: ApiRole): AuthDecision {
       return unauthorized('send the API key as Authorization: Bearer <key>');
     case 'unlisted-cert':
       return unauthorized('the client certificate is not listed in https.clientCerts: send an API key');
+    case 'ended-session':
+      return unauthorized('the console session has ended or is not valid: sign in again');
     case 'none':
       return unauthorized('an API key is required: Authorization: Bearer <key>');
+  }
+}
+
+function describePrincipal(principal: Principal): string {
+  switch (principal.via) {
+    case 'key':
+      return `the API key ${principal.name}`;
+    case 'session':
+      return `the console session of ${principal.name}`;
+    default:
+      return 'this client certificate';
   }
 }
 

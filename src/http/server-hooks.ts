@@ -65,3 +65,12 @@ export function installRequestLog(app: FastifyInstance): void {
     );
   });
 }
+
+/** The API's answers may hold PHI: no browser or proxy keeps them (the console's static files are cached by ETag). */
+export function installNoStore(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const path = request.url;
+    if (path.startsWith('/api/') || path === '/fhir' || path.startsWith('/fhir/') || path.startsWith('/fhir?')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}

@@ -3,19 +3,26 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { HttpsConfig } from '../config/schema.ts';
+import type { ConsoleConfig, HttpsConfig } from '../config/schema.ts';
+import { createConsoleAssets } from '../console/assets.ts';
+import { consolePageRoutes } from '../console/page-routes.ts';
+import { sessionRoutes } from '../console/session-routes.ts';
+import { createConsoleSessions } from '../console/sessions.ts';
 import type { Ingest } from '../ingest/deps.ts';
 import type { FhirStore } from '../fhir/store/fhir-store.ts';
 import type { ByteBudget } from '../net/byte-budget.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { createAuthenticator, installAuth, rateLimitKeyOf } from './auth.ts';
-import { installErrorAnswers, installRequestLog, refuseOutsiders } from './server-hooks.ts';
+import { installErrorAnswers, installNoStore, installRequestLog, refuseOutsiders } from './server-hooks.ts';
 import type { Readiness } from './health.ts';
 import { hl7Routes } from './hl7-route.ts';
 import { registerOpenApi } from './openapi.ts';
+import type { OverviewView } from '../console/api.ts';
+import { consoleDataRoutes } from './routes/console-data.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { healthRoutes } from './routes/health.ts';
+import { messageViewRoutes } from './routes/message-views.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { processingRoutes, type ProcessingRouteDeps } from './routes/processing.ts';
@@ -37,6 +44,10 @@ export type HttpDeps = {
   processing: ProcessingRouteDeps;
   /** The FHIR resources (Patient 360 API under /fhir); absent when the store has no handle (test doubles). */
   fhir?: FhirStore | undefined;
+  /** The operations console (/console/ and its sign-in sessions); the clock decides session expiry. */
+  console: { config: ConsoleConfig; clock: () => Date };
+  /** GET /api/console/overview: the overview sampler's current view. */
+  overview: () => OverviewView;
 };
 
 /** Never in logs, whoever logs a request or its headers (a second line of defence). */
@@ -75,8 +86,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   refuseOutsiders(app, config.allow, log);
   installErrorAnswers(app, config.maxMessageBytes);
   installRequestLog(app);
+  installNoStore(app);
 
-  const auth = createAuthenticator(config, log);
+  const consoleConfig = deps.console.config;
+  const sessions = consoleConfig.enabled ? createConsoleSessions({ config: consoleConfig, clock: deps.console.clock, log }) : null;
+  const auth = createAuthenticator(config, log, sessions);
   await app.register(helmet, { global: true, ...(tls === null ? { hsts: false } : {}) });
   await app.register(rateLimit, {
     global: true,
@@ -93,8 +107,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
   await app.register(messagesRoutes, { store: deps.store, cursorKey: cursorKeyOf(config) });
+  await app.register(messageViewRoutes, { store: deps.store, fhir: deps.fhir });
   await app.register(processingRoutes, deps.processing);
+  await app.register(consoleDataRoutes, { overview: deps.overview, fhir: deps.fhir });
   if (deps.fhir !== undefined) await app.register(fhirRoutes, { fhir: deps.fhir });
+  if (sessions !== null) {
+    await app.register(sessionRoutes, { sessions, config, signInsPerMinute: consoleConfig.signInsPerMinute });
+    await app.register(consolePageRoutes, { assets: createConsoleAssets(log) });
+  }
   return app;
 }
 

@@ -17,6 +17,33 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 const accepted: ObservedOutcome = { ackCode: 'AA', result: 'accept', stored: true, messageType: 'ADT', triggerEvent: 'A01' };
 
 describe('createMetrics', () => {
+  it('keeps running totals in memory, unchanged by a scrape, for the console overview', async () => {
+    const metrics = createMetrics({ acceptedTypes: { ADT: ['A01'] } });
+    metrics.observeIngest('mllp', accepted, 0.001);
+    await metrics.render();
+    metrics.observeIngest('https', accepted, 0.001);
+    metrics.observeIngest('https', { ...accepted, messageType: 'QRY', ackCode: 'AR', result: 'reject' }, 0.001);
+    metrics.observeIngest('mllp', { ...accepted, ackCode: null }, 0.001);
+    metrics.processing.finished({ receivedAt: new Date(0), finishedAt: new Date(5), state: 'processed' });
+    metrics.processing.finished({ receivedAt: new Date(0), finishedAt: new Date(5), state: 'failed' });
+    await metrics.render();
+    expect(metrics.totals()).toEqual({
+      received: 4,
+      refused: 1,
+      byType: { ADT: 3, other: 1 },
+      byAck: { AA: 2, AR: 1, none: 1 },
+      finished: { processed: 1, failed: 1 },
+    });
+  });
+
+  it('reads the open connections of each watched door, 0 for one not watched', async () => {
+    const metrics = createMetrics();
+    expect(await metrics.openConnections()).toEqual({ mllp: 0, https: 0 });
+    metrics.watchOpenConnections('mllp', () => 3);
+    metrics.watchOpenConnections('https', async () => 2);
+    expect(await metrics.openConnections()).toEqual({ mllp: 3, https: 2 });
+  });
+
   it('counts messages by transport, type, event, ACK code and result', async () => {
     const metrics = createMetrics({ acceptedTypes: { ADT: ['A01'] } });
     metrics.observeIngest('mllp', accepted, 0.004);

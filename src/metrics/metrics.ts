@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProcessingObserver } from '../processing/observer.ts';
 import { createLabeler, type AcceptedTypes } from './labels.ts';
+import { createTotals, type MetricsTotals } from './totals.ts';
 import { defineProcessingMetrics, type ProcessingStatsSource } from './processing.ts';
 import {
   defineScrapeTimeMetrics,
@@ -24,8 +25,10 @@ export type ObservedOutcome = {
 };
 
 export type { MetricsTransport, MllpTotals, RetentionTotals } from './scrape-time.ts';
+export type { MetricsTotals } from './totals.ts';
 
 export type MetricsOptions = { acceptedTypes?: AcceptedTypes };
+
 
 export type Metrics = {
   readonly registry: Registry;
@@ -46,6 +49,10 @@ export type Metrics = {
   /** Read at scrape time: the processing backlog (by state, blocked lanes, oldest waiting age). */
   watchProcessing(read: ProcessingStatsSource): void;
   render(): Promise<{ contentType: string; body: string }>;
+  /** A copy of the running totals (see MetricsTotals). */
+  totals(): MetricsTotals;
+  /** Open connections per door now, from the watched sources (0 for a door not watched). */
+  openConnections(): Promise<Record<MetricsTransport, number>>;
 };
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -71,7 +78,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const m = { ...defineMessageMetrics(registry, hot), ...defineTimings(registry, hot) };
   defineScrapeTimeMetrics(registry, sources);
   let processingStats: ProcessingStatsSource | null = null;
-  const processing = defineProcessingMetrics(registry, () => processingStats);
+  const observed = defineProcessingMetrics(registry, () => processingStats);
+  const totals = createTotals();
+  const processing: ProcessingObserver = {
+    ...observed,
+    finished(event) {
+      observed.finished(event);
+      totals.finished(event.state);
+    },
+  };
 
   function countMessage(labels: MessageLabels): void {
     const key = `${labels.transport}\u0001${labels.type}\u0001${labels.event}\u0001${labels.ack_code}\u0001${labels.result}`;
@@ -86,6 +101,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const ackCode = outcome.ackCode ?? 'none';
       const { type, event } = label(outcome.messageType, outcome.triggerEvent ?? null);
       countMessage({ transport, type, event, ack_code: ackCode, result: outcome.result });
+      totals.message(type, ackCode, outcome.result === 'error' || outcome.result === 'reject');
       m.ackLatency.observe(transportLabels[transport], seconds);
       if (outcome.result === 'duplicate') m.duplicates.inc({ transport });
       if (outcome.result === 'error' || outcome.result === 'reject') m.refused.inc({ transport, ack_code: ackCode });
@@ -118,6 +134,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    totals: totals.read,
+    async openConnections() {
+      const read = async (transport: MetricsTransport): Promise<number> => (await sources.open.get(transport)?.()) ?? 0;
+      const [mllp, https] = await Promise.all([read('mllp'), read('https')]);
+      return { mllp, https };
     },
   };
 }

@@ -27,9 +27,15 @@ describe('OpenAPI document, https.openDocs off', () => {
     const doc = answer.json() as Document;
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/console/overview',
+      '/api/console/patients/{id}/timeline',
+      '/api/console/session',
       '/api/messages',
       '/api/messages/{id}',
+      '/api/messages/{id}/fhir',
+      '/api/messages/{id}/raw',
       '/api/messages/{id}/reprocess',
+      '/api/messages/{id}/tree',
       '/api/processing',
       '/api/processing/retry',
       '/health/live',
@@ -44,11 +50,15 @@ describe('OpenAPI document, https.openDocs off', () => {
     expect(list?.security).toEqual([{ apiKey: [] }]);
     expect(doc.paths['/api/messages/{id}']?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:format']);
     expect(doc.paths['/api/messages/{id}/reprocess']?.post?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id']);
-    for (const path of ['/api/processing', '/api/processing/retry', '/api/messages/{id}/reprocess']) {
+    const consolePaths = ['/api/messages/{id}/tree', '/api/messages/{id}/raw', '/api/messages/{id}/fhir', '/api/console/patients/{id}/timeline'];
+    for (const path of consolePaths) expect(doc.paths[path]?.get?.parameters?.map((p) => `${p.in}:${p.name}`), path).toEqual(['path:id']);
+    for (const path of ['/api/processing', '/api/processing/retry', '/api/messages/{id}/reprocess', '/api/console/overview', ...consolePaths]) {
       const operation = doc.paths[path]?.get ?? doc.paths[path]?.post;
       expect(operation?.security, path).toEqual([{ apiKey: [] }]);
     }
     expect(doc.paths['/health/ready']?.get?.security).toBeUndefined();
+    expect(doc.paths['/api/console/session']?.post?.security).toBeUndefined();
+    expect(doc.paths['/api/console/session']?.get?.security).toEqual([{ consoleSession: [] }]);
     expect(doc.paths['/metrics']?.get?.security).toEqual([{ apiKey: [] }]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
   });

@@ -26,6 +26,8 @@ type State = {
   content: FhirResource | null;
   /** A new version to write (content, versions for history). */
   versions: FhirResource[];
+  /** The message each of `versions` came from (Projection.messageId), null when none was given. */
+  messageIds: (number | null)[];
   /** Only event_time moved forward. */
   touched: boolean;
 };
@@ -43,7 +45,7 @@ export function eventTimeOf(projection: Projection): number {
 export function* applySteps(projections: readonly Projection[], now: number): Generator<Step, WriteOutcome[][], Row[]> {
   const times = projections.map(eventTimeOf);
   const states = yield* readStates(projections);
-  const outcomes = projections.map((projection, i) => projection.writes.map((write) => applyWrite(states, write, times[i] ?? 0, now)));
+  const outcomes = projections.map((projection, i) => projection.writes.map((write) => applyWrite(states, write, times[i] ?? 0, now, projection.messageId ?? null)));
   yield* writeStates([...states.values()], now);
   return outcomes;
 }
@@ -57,7 +59,7 @@ function* readStates(projections: readonly Projection[]): Generator<Step, Map<st
   for (const projection of projections) {
     for (const write of projection.writes) {
       const [type, id] = targetOf(write);
-      if (!states.has(keyOf(type, id))) states.set(keyOf(type, id), { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, versions: [], touched: false });
+      if (!states.has(keyOf(type, id))) states.set(keyOf(type, id), { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, versions: [], messageIds: [], touched: false });
     }
   }
   for (const chunk of chunks([...states.values()], 2)) {
@@ -72,7 +74,7 @@ function* readStates(projections: readonly Projection[]): Generator<Step, Map<st
   return states;
 }
 
-function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime: number, now: number): WriteOutcome {
+function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime: number, now: number, messageId: number | null): WriteOutcome {
   const [type, id] = targetOf(write);
   const state = states.get(keyOf(type, id));
   if (state === undefined) throw new Error('unreachable: every target was read');
@@ -92,6 +94,7 @@ function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime:
   state.eventTime = eventTime;
   state.content = stamp(next, state.version, now);
   state.versions.push(state.content);
+  state.messageIds.push(messageId);
   return created ? 'created' : 'updated';
 }
 
@@ -151,8 +154,8 @@ function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
     rows.filter((r) => !r.s.stored).map(({ s, content, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, JSON.stringify(content)]),
   );
   yield* insertRows(
-    'fhir_history (resource_type, id, version, last_updated, content)',
-    changed.flatMap((s) => s.versions.map((v) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, JSON.stringify(v)])),
+    'fhir_history (resource_type, id, version, last_updated, message_id, content)',
+    changed.flatMap((s) => s.versions.map((v, i) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, s.messageIds[i] ?? null, JSON.stringify(v)])),
   );
   yield* insertIndexRows(rows.map((r) => ({ type: r.s.type, id: r.s.id, index: r.index })));
 }

@@ -4,6 +4,9 @@ import type { SearchSpec } from '../search/params.ts';
 import { marks, searchWhere, type SqlPart } from '../search/sql.ts';
 import { applySteps, type WriteOutcome } from './apply.ts';
 import { createFhirEngine, type Row } from './engine.ts';
+import { patientTimeline, writtenBy, type TimelineMessage, type WrittenVersion } from './written.ts';
+
+export type { TimelineMessage, WrittenVersion } from './written.ts';
 
 // FHIR resources in the service's own database (Store.handle): apply projections (versions, history,
 // search rows), read current and past versions, search, and the patient compartment ($everything).
@@ -25,6 +28,10 @@ export type FhirStore = {
   /** The patient and the patients merged into it (transitively), the patient first. */
   withMerged(patientId: string): Promise<string[]>;
   everything(query: EverythingQuery): Promise<SearchPage>;
+  /** The versions these messages wrote (projections applied with a messageId). */
+  writtenBy(messageIds: readonly number[]): Promise<WrittenVersion[]>;
+  /** The newest `limit` stored messages that wrote versions in these patients' compartments, newest first. */
+  timeline(patientIds: readonly string[], limit: number): Promise<TimelineMessage[]>;
 };
 
 export type FhirStoreOptions = { clock?: () => number };
@@ -79,6 +86,8 @@ export function createFhirStore(handle: StoreHandle, options: FhirStoreOptions =
       const where = { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
       return page(where, "CASE WHEN r.resource_type = 'Patient' THEN 0 ELSE 1 END, r.resource_type, r.id", query.count, query.offset);
     },
+    writtenBy: (messageIds) => writtenBy(engine, messageIds),
+    timeline: (patientIds, limit) => patientTimeline(engine, patientIds, limit),
   };
 }
 

@@ -19,10 +19,11 @@ export function sendOutcome(reply: FastifyReply, status: number, code: IssueCode
 
 /**
  * JSON only (decisions.md): `_format` json forms, or an Accept that allows JSON; XML (or anything
- * else named) is 406. Null when the request may be answered.
+ * else named) is 406. Null when the request may be answered. `query`: the parameters, when a form
+ * body holds some (POST _search).
  */
-export function refusedFormat(request: FastifyRequest): string | null {
-  const format = (request.query as Record<string, unknown> | undefined)?._format;
+export function refusedFormat(request: FastifyRequest, query: unknown = request.query): string | null {
+  const format = (query as Record<string, unknown> | undefined)?._format;
   if (format !== undefined) {
     return typeof format === 'string' && ['json', 'application/json', 'application/fhir+json'].includes(format) ? null : '_format: only json is supported';
   }

@@ -33,7 +33,12 @@ export function capabilityStatement(base: string): FhirResource {
           type,
           versioning: 'versioned',
           readHistory: true,
-          interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'history-instance' }, { code: 'search-type' }],
+          interaction: [
+            { code: 'read' },
+            { code: 'vread' },
+            { code: 'history-instance' },
+            { code: 'search-type', documentation: 'GET [type]?…, or POST [type]/_search with an application/x-www-form-urlencoded body (parameters out of URLs)' },
+          ],
           searchParam: [
             ...Object.entries(supportedParams[type]).map(([name, kind]) => ({ name, type: paramTypes[kind], ...(docs[name] === undefined ? {} : { documentation: docs[name] }) })),
             { name: '_count', type: 'number', documentation: 'page size, 0 to 1000 (default 20)' },

@@ -5,7 +5,8 @@ import { StoreUnavailableError } from '../../store/store.ts';
 import { baseUrlOf, fhirContentType, historyOf, refusedFormat, searchsetOf, sendOutcome } from './fhir-answers.ts';
 import { capabilityStatement } from './fhir-capability.ts';
 
-// The Patient 360 API (FHIR R4, read-only, JSON): metadata, read, vread, history, search, and
+// The Patient 360 API (FHIR R4, read-only, JSON): metadata, read, vread, history, search (GET, and
+// POST [type]/_search with a form body, so names and birth dates stay out of URLs), and
 // Patient/$everything. Every route needs the `fhir` role (`read` holds it). Errors are OperationOutcome.
 
 export type FhirRouteDeps = { fhir: FhirStore };
@@ -23,6 +24,14 @@ export const fhirRoutes: FastifyPluginAsync<FhirRouteDeps> = async (app, deps) =
     if (refused !== null) return sendOutcome(reply, 406, 'not-supported', refused);
     return undefined;
   });
+  // Search parameters as a form (R4 http.html#search: POST [type]/_search); small, parameters only.
+  app.addContentTypeParser(formContentType, { parseAs: 'string', bodyLimit: maxFormBytes }, (_request, body, done) => done(null, formQuery(String(body))));
+  app.post('/fhir/:type/_search', { ...route, onRequest: refuseNonForm }, (request, reply) => {
+    const query = mergeQueries(request.query as Query, request.body as Query | undefined);
+    const refused = refusedFormat(request, query);
+    if (refused !== null) return sendOutcome(reply, 406, 'not-supported', refused);
+    return guarded(reply, () => search(fhir, request, reply, query));
+  });
   app.get('/fhir/metadata', route, (request, reply) => reply.type(fhirContentType).send(capabilityStatement(baseUrlOf(request))));
   app.get('/fhir/Patient/:id/$everything', route, (request, reply) => guarded(reply, () => everything(fhir, request, reply)));
   app.get('/fhir/:type', route, (request, reply) => guarded(reply, () => search(fhir, request, reply)));
@@ -32,10 +41,10 @@ export const fhirRoutes: FastifyPluginAsync<FhirRouteDeps> = async (app, deps) =
   app.get('/fhir/*', route, (_request, reply) => sendOutcome(reply, 404, 'not-supported', 'no such FHIR interaction'));
 };
 
-async function search(fhir: FhirStore, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function search(fhir: FhirStore, request: FastifyRequest, reply: FastifyReply, query = request.query as Query): Promise<FastifyReply> {
   const { type = '' } = request.params as Params;
   if (!(searchTypes as readonly string[]).includes(type)) return sendOutcome(reply, 404, 'not-supported', `search of ${typePattern.test(type) ? type : 'this type'} is not supported`);
-  const parsed = parseSearch(type as SearchType, request.query as Query, isLenient(request));
+  const parsed = parseSearch(type as SearchType, query, isLenient(request));
   if (!parsed.ok) return sendOutcome(reply, 400, 'invalid', ...parsed.issues);
   const spec = await withMergedPatients(fhir, parsed.spec);
   const page = await fhir.search(spec);
@@ -90,6 +99,38 @@ async function current(fhir: FhirStore, request: FastifyRequest, reply: FastifyR
   else if (found.deleted) sendOutcome(reply, 410, 'deleted', 'this resource was deleted');
   else return found;
   return null;
+}
+
+const formContentType = 'application/x-www-form-urlencoded';
+/** Search parameters are short: a form larger than this is not a search (413). */
+const maxFormBytes = 16 * 1024;
+
+/** A form body as a query (a repeated name gives a list, as in a query string). */
+export function formQuery(body: string): Query {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return query;
+}
+
+/** Parameters of the URL and of the body together (R4 allows both in one search). */
+export function mergeQueries(url: Query, body: Query | undefined): Query {
+  const merged: Query = { ...url };
+  for (const [key, value] of Object.entries(body ?? {})) {
+    const before = merged[key];
+    if (value === undefined) continue;
+    merged[key] = before === undefined ? value : [...[before].flat(), ...[value].flat()];
+  }
+  return merged;
+}
+
+/** POST _search takes a form (or no body at all: parameters in the URL only). */
+async function refuseNonForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const type = request.headers['content-type'];
+  if (type === undefined || (type.split(';', 1)[0] ?? '').trim().toLowerCase() === formContentType) return undefined;
+  return sendOutcome(reply, 415, 'not-supported', `POST _search takes ${formContentType}`);
 }
 
 /** ?patient=X also finds what belongs to the patients merged into X. */

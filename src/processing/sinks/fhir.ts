@@ -89,7 +89,8 @@ function mapEvent(deps: FhirSinkDeps, event: SinkEvent): SinkResult | Projection
     deps.log.warn(where, 'fhir: the projection cannot apply');
     return { ok: false, permanent: true, error: `fhir projection: ${err instanceof Error ? err.message : 'invalid'}` };
   }
-  return mapped.projection;
+  // Each version the store writes records the message it came from (GET /api/messages/:id/fhir).
+  return { ...mapped.projection, messageId: event.id };
 }
 
 /**
