@@ -33,6 +33,8 @@ export type RequestOptions = {
   signal?: AbortSignal;
   /** Report a 401 to the caller instead of showing the sign-in page. */
   own401?: boolean;
+  /** A timed refresh, not a person's action: the server does not count it as use of the session. */
+  background?: boolean;
 };
 
 export type Answer<T> = { status: number; body: T };
@@ -47,7 +49,10 @@ export async function request<T>(method: string, path: string, options: RequestO
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = options.form.toString();
   }
+  // The header names of src/console/api.ts (csrfHeader, backgroundHeader), written out: the page
+  // imports that module's types only, never zod.
   if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  if (options.background === true) headers['x-console-background'] = '1';
   let response: Response;
   try {
     response = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store', signal: options.signal ?? null });
@@ -58,11 +63,12 @@ export async function request<T>(method: string, path: string, options: RequestO
   const parsed = await readBody(response);
   if (response.status === 401 && options.own401 !== true) listener.unauthorized();
   if (!response.ok) throw new ApiError(describeFailure(response.status, parsed), response.status);
-  listener.used();
+  if (options.background !== true) listener.used();
   return { status: response.status, body: parsed as T };
 }
 
-export const get = <T>(path: string, signal?: AbortSignal): Promise<T> => request<T>('GET', path, signal === undefined ? {} : { signal }).then((a) => a.body);
+export const get = <T>(path: string, signal?: AbortSignal, options: { background?: boolean } = {}): Promise<T> =>
+  request<T>('GET', path, signal === undefined ? options : { ...options, signal }).then((a) => a.body);
 
 export function postJson<T>(path: string, json?: unknown): Promise<Answer<T>> {
   return request<T>('POST', path, json === undefined ? {} : { json });

@@ -5,7 +5,8 @@ import { TimeChart, formatNumber, type Line } from './chart.tsx';
 import { ErrorNote, PageHeading, errorText, formatSeconds, formatTime } from './widgets.tsx';
 
 // The live overview: GET /api/console/overview every 5 s (in-memory samples, never a database
-// read). Tiles show the newest sample; charts the last hour.
+// read), marked as a background refresh so an overview left open still reaches the idle expiry.
+// Tiles show the newest sample; charts the last hour.
 
 const pollMs = 5_000;
 
@@ -19,7 +20,7 @@ export function OverviewPage() {
     const controller = new AbortController();
     const poll = async (): Promise<void> => {
       try {
-        const next = await get<OverviewView>('/api/console/overview', controller.signal);
+        const next = await get<OverviewView>('/api/console/overview', controller.signal, { background: true });
         if (stopped) return;
         setView(next);
         setError(null);
