@@ -26,7 +26,8 @@ export function TimeChart({ title, unit, t, lines }: { title: string; unit: stri
       height,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max, min)] } },
+      // Always the last hour, ending at the newest sample, however few samples there are yet.
+      scales: { x: { time: true, range: (_u, _min, max) => [max - 3600, max] }, y: { range: (_u, min, max) => [0, Math.max(1, max, min)] } },
       axes: [
         { stroke: '#3b3b3b', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#c8c8c8' }, values: (_u, splits) => splits.map(clock) },
         { stroke: '#3b3b3b', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#c8c8c8' }, size: 50 },
