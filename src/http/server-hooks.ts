@@ -46,7 +46,10 @@ export function installErrorAnswers(app: FastifyInstance, maxMessageBytes: numbe
 
 /**
  * One line per request: the route pattern, never the URL (query strings) or headers. Successful
- * health probes (a healthcheck every few seconds) go to debug so they do not drown the log.
+ * health probes (a healthcheck every few seconds) go to debug so they do not drown the log. It is
+ * also the audit trail of who looked at what: a message route's line carries the stored row's id
+ * (a row number, not PHI), so "who opened message 123" is answered from the log. FHIR ids are
+ * not logged: they are digests of patient identifiers, which a small MRN space makes reversible.
  */
 export function installRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
@@ -60,6 +63,7 @@ export function installRequestLog(app: FastifyInstance): void {
         ms: Math.round(reply.elapsedTime),
         keyName: request.principal === null || request.principal.via === 'anonymous' ? null : request.principal.name,
         remote: request.ip,
+        ...(route.startsWith('/api/messages/:id') ? { messageId: messageIdOf(request.params) } : {}),
       },
       'request',
     );
@@ -73,4 +77,9 @@ export function installNoStore(app: FastifyInstance): void {
     if (path.startsWith('/api/') || path === '/fhir' || path.startsWith('/fhir/') || path.startsWith('/fhir?')) reply.header('cache-control', 'no-store');
     return payload;
   });
+}
+
+function messageIdOf(params: unknown): string | null {
+  const id = typeof params === 'object' && params !== null ? (params as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }

@@ -211,6 +211,14 @@ describe('console sessions', () => {
     expect((await call('GET', '/api/messages', { cookie })).status).toBe(401);
   });
 
+  it('records who opened which message (the row id) in the request line, as an audit trail', async () => {
+    const { cookie } = await signIn(api.keys.read);
+    await call('GET', '/api/messages/4242/tree', { cookie });
+    const line = api.logs.find((l) => l.includes('"route":"/api/messages/:id/tree"') && l.includes('"messageId":"4242"'));
+    expect(line).toContain('"keyName":"ops-read"');
+    expect(api.logs.filter((l) => l.includes('"route":"/api/messages"')).every((l) => !l.includes('messageId'))).toBe(true);
+  });
+
   it('keeps cookies, keys and CSRF tokens out of the logs', () => {
     const logs = api.logs.join('\n');
     expect(logs).not.toContain('__Host-hl7-console=');
