@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { csrfHeader } from './headers.ts';
 
 // The contract between the operations console (src/console/web, in the browser) and the service:
 // the console-only endpoints' answers, declared once with zod. The server validates and documents
@@ -18,11 +19,6 @@ import { z } from 'zod';
 // only the cookie (no Authorization header) and changes state must send the session's CSRF token
 // in the `x-csrf-token` header. The cookie never grants `ingest`.
 
-/** The header a cookie-authenticated, state-changing request carries. */
-export const csrfHeader = 'x-csrf-token';
-
-/** Sent (value `1`) by a page's timed refresh: the request is served but does not renew the session's idle time. */
-export const backgroundHeader = 'x-console-background';
 
 /** POST /api/console/session: an API key; with a verified client certificate the body may be empty. */
 export const signInBodySchema = z.object({ apiKey: z.string().min(1).max(512).optional() }).strict();

@@ -6,7 +6,7 @@ import type { SessionClaims } from '../console/session.ts';
 import type { ConsoleSessions } from '../console/sessions.ts';
 import { formatCertSubject } from '../net/cert-subject.ts';
 import { csrfRefusal, isCrossSite, safeMethods } from './csrf.ts';
-import { backgroundHeader } from '../console/api.ts';
+import { backgroundHeader } from '../console/headers.ts';
 import { anonymous, createIdentify, decide, rateLimitKey, type Identity, type Principal, type SessionCredential } from './identity.ts';
 import { sendProblem } from './problem.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { csrfHeader } from '../console/api.ts';
+import { csrfHeader } from '../console/headers.ts';
 
 // Cross-site request forgery checks for requests the console's session cookie authorises (a
 // browser attaches the cookie by itself; a Bearer key it never does). Two layers: the session's

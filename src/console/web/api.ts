@@ -1,4 +1,5 @@
 import type { SessionView } from '../api.ts';
+import { backgroundHeader, csrfHeader } from '../headers.ts';
 
 // The browser's only door to the service. Same-origin fetch with the session cookie; every
 // state-changing request carries the session's CSRF token; problem+json and FHIR OperationOutcome
@@ -51,8 +52,8 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   // The header names of src/console/api.ts (csrfHeader, backgroundHeader), written out: the page
   // imports that module's types only, never zod.
-  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
-  if (options.background === true) headers['x-console-background'] = '1';
+  if (method !== 'GET' && csrfToken !== null) headers[csrfHeader] = csrfToken;
+  if (options.background === true) headers[backgroundHeader] = '1';
   let response: Response;
   try {
     response = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store', signal: options.signal ?? null });
