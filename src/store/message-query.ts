@@ -46,10 +46,10 @@ export function whereClause(filter: MessageFilter, encodeDate: DateEncoder): Sql
     params.push(encodeDate(filter.to));
   }
   if (filter.after !== undefined) {
-    // (received_at, id) < (t, id) spelled out: the leading `received_at <= ?` is an index range for
-    // both engines, where a row-value comparison is not (MariaDB).
+    // (received_at, id) < (t, id) spelled out (> when oldest first): the leading `received_at <= ?` is
+    // an index range for both engines, where a row-value comparison is not (MariaDB).
     const at = encodeDate(filter.after.receivedAt);
-    conditions.push('received_at <= ? AND (received_at < ? OR id < ?)');
+    conditions.push(filter.oldestFirst === true ? 'received_at >= ? AND (received_at > ? OR id > ?)' : 'received_at <= ? AND (received_at < ? OR id < ?)');
     params.push(at, at, Math.trunc(filter.after.id));
   }
   return { sql: conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '', params };
@@ -61,12 +61,13 @@ function listLimit(limit: number | undefined): number {
 }
 
 /**
- * Newest first: received_at desc, then id desc (the keyset order of `after`). No blob is selected,
+ * Newest first: received_at desc, then id desc (the keyset order of `after`); both ascending with
+ * `oldestFirst`, the same index read the other way. No blob is selected,
  * only its size (message-sql.ts summaryColumnList): rowToSummary reads the rows.
  */
 export function selectMessagesSql(filter: MessageFilter, encodeDate: DateEncoder): Sql {
   const where = whereClause(filter, encodeDate);
-  const sql = `SELECT ${summaryColumnList} FROM hl7_message${where.sql} ORDER BY received_at DESC, id DESC LIMIT ${listLimit(filter.limit)}`;
+  const sql = `SELECT ${summaryColumnList} FROM hl7_message${where.sql} ORDER BY ${filter.oldestFirst === true ? 'received_at, id' : 'received_at DESC, id DESC'} LIMIT ${listLimit(filter.limit)}`;
   return { sql, params: where.params };
 }
 

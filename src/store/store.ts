@@ -98,7 +98,9 @@ export type MessageFilter = {
   from?: Date;
   /** received_at < to */
   to?: Date;
-  /** Keyset pagination: only rows after this one in list order (received_at desc, id desc). */
+  /** List order: newest first (received_at desc, id desc) unless set. */
+  oldestFirst?: boolean;
+  /** Keyset pagination: only rows after this one in list order. */
   after?: { receivedAt: Date; id: number };
   limit?: number;
 };

@@ -112,6 +112,24 @@ describe.each(engines)('operations API on %s', (_engine, db) => {
     expect(seen).toEqual(everything);
   });
 
+  it('pages oldest first with order=oldest, and refuses a cursor of the other order', async () => {
+    const everything = (await list('')).items.map((i) => i.id);
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await list(`?order=oldest&limit=4${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== undefined && pages < 10);
+    expect(seen).toEqual([...everything].reverse());
+    const newest = await list('?limit=2');
+    const mixed = await t.get(`/api/messages?order=oldest&limit=2&cursor=${newest.nextCursor}`);
+    expect(mixed.status).toBe(400);
+    expect((mixed.json() as { detail: string }).detail).toMatch(/^cursor: it pages the list in the other order; send order=newest/);
+  });
+
   it('keeps the filter across pages and ends without an empty page', async () => {
     const first = await list('?patientId=PAT-A&limit=4');
     expect(first.items.map((i) => i.controlId)).toEqual(['ADT-8', 'ADT-7', 'ADT-6', 'ADT-5']);
@@ -164,6 +182,7 @@ describe.each(engines)('operations API on %s', (_engine, db) => {
     ['limit over the maximum', '/api/messages?limit=501', /^limit: /],
     ['limit not a number', '/api/messages?limit=all', /^limit: /],
     ['an unknown status', '/api/messages?status=ok', /^status: /],
+    ['an unknown order', '/api/messages?order=asc', /^order: /],
     ['from not ISO 8601', '/api/messages?from=yesterday', /^from: /],
     ['to before from', '/api/messages?from=2024-05-02&to=2024-05-01', /^to: /],
     ['an unknown parameter', '/api/messages?controlID=X', /^controlID: unknown parameter/],

@@ -158,7 +158,7 @@ describe.skipIf(!browserAvailable)('the operations console in Chromium', () => {
     await checkAccessibility();
   });
 
-  it('messages: filtering by type shows only those rows', async () => {
+  it('messages: filtering by type shows only those rows, sorted by time either way', async () => {
     await nav('Messages').click();
     await expect.poll(() => heading('Messages').isVisible()).toBe(true);
     await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(messages.length);
@@ -167,6 +167,11 @@ describe.skipIf(!browserAvailable)('the operations console in Chromium', () => {
     await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(2);
     const types = await page.locator('table.list tbody tr td:nth-child(2)').allTextContents();
     expect(types).toEqual(['ORU^R01', 'ORU^R01']);
+    const controlIds = () => page.locator('table.list tbody tr td:nth-child(3)').allTextContents();
+    expect(await controlIds()).toEqual(['CON-ORU-2', 'CON-ORU-1']);
+    await page.getByRole('button', { name: /^Received/ }).click();
+    await expect.poll(controlIds).toEqual(['CON-ORU-1', 'CON-ORU-2']);
+    expect(await page.locator('table.list th[aria-sort]').getAttribute('aria-sort')).toBe('ascending');
     await checkAccessibility();
     await shoot('messages');
     await page.getByRole('button', { name: 'Reset to the last hour' }).click();

@@ -97,11 +97,11 @@ function select(rows: readonly StoredMessage[], f: MessageFilter): StoredMessage
     .filter((r) => equal.every(([field, value]) => value === undefined || r[field] === value))
     .filter((r) => f.processingState === undefined || r.processingState === f.processingState)
     .filter((r) => (f.from === undefined || r.receivedAt >= f.from) && (f.to === undefined || r.receivedAt < f.to))
-    .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.id - a.id)
+    .sort((a, b) => (f.oldestFirst === true ? -1 : 1) * (b.receivedAt.getTime() - a.receivedAt.getTime() || b.id - a.id))
     .filter((r) => {
       const after = f.after;
       if (after === undefined) return true;
-      const t = r.receivedAt.getTime() - after.receivedAt.getTime();
-      return t < 0 || (t === 0 && r.id < after.id);
+      const t = (f.oldestFirst === true ? -1 : 1) * (r.receivedAt.getTime() - after.receivedAt.getTime());
+      return t < 0 || (t === 0 && (f.oldestFirst === true ? r.id > after.id : r.id < after.id));
     });
 }

@@ -18,6 +18,8 @@ export type Filters = {
   patientId: string;
   transport: '' | 'mllp' | 'https';
   limit: string;
+  /** By receipt time; the API's keyset paging works in both. */
+  order: 'newest' | 'oldest';
 };
 
 /** `datetime-local` value for a moment, in local time. */
@@ -40,6 +42,7 @@ export function defaultFilters(now = new Date()): Filters {
     patientId: '',
     transport: '',
     limit: '50',
+    order: 'newest',
   };
 }
 

@@ -4,11 +4,12 @@ import { defaultFilters, fetchPage, listMemory, type Filters, type ListState } f
 import { href } from './route.ts';
 import { AckBadge, ErrorNote, PageHeading, StateBadge, errorText, formatBytes, formatTime } from './widgets.tsx';
 
-// The message list: every filter of GET /api/messages, newest first (the API's only order), keyset
+// The message list: every filter of GET /api/messages, newest or oldest first (the Received column's
+// sort button), keyset
 // paging through a stack of cursors (no total: counting a big store is what makes other consoles
 // slow). `/` jumps to the filters; each row's time is a link, so Tab reaches it and Enter opens it.
 
-type TextFilter = Exclude<keyof Filters, 'status' | 'processingState' | 'transport' | 'limit' | 'from' | 'to'>;
+type TextFilter = Exclude<keyof Filters, 'status' | 'processingState' | 'transport' | 'limit' | 'from' | 'to' | 'order'>;
 
 const textFilters: Array<[TextFilter, string, string]> = [
   ['type', 'Message type', 'MSH-9.1, e.g. ORU'],
@@ -140,14 +141,23 @@ export function MessagesPage() {
           </button>
         </div>
         <p class="hint">
-          Newest first. Press <kbd>/</kbd> to come back to the filters.
+          {state.filters.order === 'newest' ? 'Newest' : 'Oldest'} first (the Received column sorts). Press <kbd>/</kbd> to come back to the filters.
         </p>
       </form>
       <ErrorNote error={error} />
       <p class="live" aria-live="polite">
         {busy ? 'Loading…' : state.page === null ? '' : `Page ${pageNumber}: ${items.length} message${items.length === 1 ? '' : 's'}${state.page.nextCursor === undefined ? '' : ', more on the next page'}.`}
       </p>
-      <MessageTable items={items} />
+      <MessageTable
+        items={items}
+        order={state.filters.order}
+        onSort={() => {
+          // A new order starts at page 1 (a cursor pages one order only), with the filters in force.
+          const filters: Filters = { ...state.filters, order: state.filters.order === 'newest' ? 'oldest' : 'newest' };
+          setDraft({ ...draft, order: filters.order });
+          void load(filters, []);
+        }}
+      />
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={busy || state.cursors.length === 0} onClick={() => void load(state.filters, state.cursors.slice(0, -1))}>
           Previous page
@@ -168,15 +178,18 @@ export function MessagesPage() {
   );
 }
 
-function MessageTable({ items }: { items: MessageItem[] }) {
+function MessageTable({ items, order, onSort }: { items: MessageItem[]; order: Filters['order']; onSort: () => void }) {
   if (items.length === 0) return <p>No messages match these filters.</p>;
   return (
     <table class="list">
-      <caption class="visually-hidden">Messages, newest first</caption>
+      <caption class="visually-hidden">Messages, {order} first</caption>
       <thead>
         <tr>
-          <th scope="col" aria-sort="descending">
-            Received
+          <th scope="col" aria-sort={order === 'newest' ? 'descending' : 'ascending'}>
+            <button type="button" class="sort" onClick={onSort}>
+              Received <span aria-hidden="true">{order === 'newest' ? '▼' : '▲'}</span>
+              <span class="visually-hidden">, {order} first: show {order === 'newest' ? 'oldest' : 'newest'} first</span>
+            </button>
           </th>
           <th scope="col">Type</th>
           <th scope="col">Control id</th>

@@ -47,7 +47,7 @@ describe('list query', () => {
 });
 
 describe('cursor', () => {
-  const position = { receivedAt: new Date('2024-05-01T10:00:00.123Z'), id: 42 };
+  const position = { receivedAt: new Date('2024-05-01T10:00:00.123Z'), id: 42, oldestFirst: false };
   const codec = createCursorCodec();
   const text = '2024-05-01T10:00:00.123Z_42';
 
@@ -56,6 +56,12 @@ describe('cursor', () => {
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(cursor).not.toContain('2024');
     expect(codec.decode(cursor)).toEqual(position);
+  });
+
+  it('keeps the order the list was in (a cursor pages only that order)', () => {
+    const oldest = { ...position, oldestFirst: true };
+    expect(codec.decode(codec.encode(oldest))).toEqual(oldest);
+    expect(codec.encode(oldest)).not.toBe(codec.encode(position));
   });
 
   it('shares cursors between codecs with the same key (instances behind a load balancer)', () => {

@@ -57,7 +57,8 @@ export const listQuerySchema = z
     status: z.enum(['received', 'rejected']).optional().describe('received (accepted) or rejected (refused)'),
     processingState: processingStateQuery,
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe(`page size, at most ${maxLimit}`),
-    cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
+    order: z.enum(['newest', 'oldest']).default('newest').describe('by receipt time: newest first (default) or oldest first'),
+    cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page (in the same order)'),
   })
   .strict()
   .refine(...rangeInOrder);
@@ -79,10 +80,11 @@ export function describeIssue(error: z.ZodError): string {
   return name === '' ? issue.message : `${name}: ${issue.message}`;
 }
 
-export type Position = { receivedAt: Date; id: number };
+/** A row's place in a list, and which order the list was in (a cursor only pages the order it came from). */
+export type Position = { receivedAt: Date; id: number; oldestFirst: boolean };
 
 // A cursor is opaque to clients: base64url of an HMAC-SHA-256 tag (truncated) and
-// `<receivedAt ISO>_<id>`, the keyset position of a row. The tag is keyed (per process by default,
+// `<receivedAt ISO>_<id>` (`_asc` appended when oldest first), the keyset position of a row. The tag is keyed (per process by default,
 // `https.cursorKey` to share one between instances behind a load balancer), so a changed, truncated or
 // forged cursor is refused (400) instead of paging from a position the service never handed out. It
 // guards integrity only: any cursor could select nothing but rows the caller may read anyway.
@@ -99,7 +101,7 @@ export function createCursorCodec(key: Buffer = randomBytes(32)): CursorCodec {
   const tagOf = (text: string): Buffer => createHmac('sha256', key).update(text).digest().subarray(0, tagBytes);
 
   function encode(position: Position): string {
-    const text = `${position.receivedAt.toISOString()}_${position.id}`;
+    const text = `${position.receivedAt.toISOString()}_${position.id}${position.oldestFirst ? '_asc' : ''}`;
     return Buffer.concat([tagOf(text), Buffer.from(text, 'latin1')]).toString('base64url');
   }
 
@@ -117,11 +119,11 @@ export function createCursorCodec(key: Buffer = randomBytes(32)): CursorCodec {
 }
 
 function parsePosition(text: string): Position | null {
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([1-9]\d{0,15})$/.exec(text);
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([1-9]\d{0,15})(_asc)?$/.exec(text);
   if (match === null) return null;
   const receivedAt = new Date(match[1] ?? '');
   const id = Number(match[2]);
-  return Number.isNaN(receivedAt.getTime()) || !Number.isSafeInteger(id) ? null : { receivedAt, id };
+  return Number.isNaN(receivedAt.getTime()) || !Number.isSafeInteger(id) ? null : { receivedAt, id, oldestFirst: match[3] !== undefined };
 }
 
 /** The store filter for one page; one row more than the page tells whether another page follows. */
@@ -140,7 +142,8 @@ export function toFilter(query: ListQuery, after: Position | null): MessageFilte
     to: query.to,
     limit: query.limit + 1,
   };
-  if (after !== null) filter.after = after;
+  if (query.order === 'oldest') filter.oldestFirst = true;
+  if (after !== null) filter.after = { receivedAt: after.receivedAt, id: after.id };
   // Absent keys, not `undefined` values: a store may check `key in filter`.
   return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
 }

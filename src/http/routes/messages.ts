@@ -40,13 +40,17 @@ async function listMessages(store: Store, cursors: CursorCodec, rawQuery: unknow
   if (query.data.cursor !== undefined && after === null) {
     return badRequest(reply, 'cursor: not a cursor from this service (use nextCursor as given; a cursor ends with a restart unless https.cursorKey is set)');
   }
+  const oldestFirst = query.data.order === 'oldest';
+  if (after !== null && after.oldestFirst !== oldestFirst) {
+    return badRequest(reply, `cursor: it pages the list in the other order; send order=${after.oldestFirst ? 'oldest' : 'newest'} with it, or start again without a cursor`);
+  }
   // One row more than the page tells whether another page follows (no empty last page).
   const rows = await orUnavailable(reply, () => store.listMessages(toFilter(query.data, after)));
   if (rows === unavailable) return reply;
   const page = rows.slice(0, query.data.limit);
   const body: MessagePage = { items: page.map(toItem) };
   const last = page.at(-1);
-  if (rows.length > query.data.limit && last !== undefined) body.nextCursor = cursors.encode(last);
+  if (rows.length > query.data.limit && last !== undefined) body.nextCursor = cursors.encode({ receivedAt: last.receivedAt, id: last.id, oldestFirst });
   return body;
 }
 
@@ -67,7 +71,7 @@ async function showMessage(store: Store, rawParams: unknown, rawQuery: unknown, 
 
 const listSchema = {
   tags: ['messages'],
-  summary: 'Search stored messages (metadata only), newest first',
+  summary: 'Search stored messages (metadata only), newest first or oldest first',
   querystring: z.toJSONSchema(listQuerySchema, { io: 'input', target: 'openapi-3.0' }),
   response: { 200: openApi(messagePageSchema), 400: problemJsonSchema, 503: problemJsonSchema },
 };
