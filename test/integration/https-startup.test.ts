@@ -137,7 +137,9 @@ describe('close', () => {
     const inFlight = post(port, buildMessage({ controlId: 'IN-FLIGHT' }));
     await inInsert;
     const closing = app.close();
-    await expect(post(port, buildMessage({ controlId: 'LATE' }))).rejects.toThrow(/ECONNREFUSED/);
+    // Refused, or reset when it reached the kernel's accept queue just before the listener closed
+    // (seen on a loaded machine): either way never served.
+    await expect(post(port, buildMessage({ controlId: 'LATE' }))).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
     release();
     const answer = await inFlight;
     expect(answer.status).toBe(200);
