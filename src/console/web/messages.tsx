@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MessageItem } from '../../http/routes/messages-view.ts';
 import { defaultFilters, fetchPage, listMemory, type Filters, type ListState } from './messages-list.ts';
-import { href } from './route.ts';
-import { AckBadge, ErrorNote, PageHeading, StateBadge, errorText, formatBytes, formatTime } from './widgets.tsx';
+import { AckBadge, ErrorNote, MessageKeyCells, PageHeading, StateBadge, errorText, formatBytes } from './widgets.tsx';
 
 // The message list: every filter of GET /api/messages, newest or oldest first (the Received column's
 // sort button), keyset
@@ -204,13 +203,7 @@ function MessageTable({ items, order, onSort }: { items: MessageItem[]; order: F
       <tbody>
         {items.map((m) => (
           <tr key={m.id}>
-            <th scope="row">
-              <a href={href.message(m.id)} aria-label={`Message ${m.id}, received ${formatTime(m.receivedAt)}`}>
-                {formatTime(m.receivedAt)}
-              </a>
-            </th>
-            <td>{m.type === null ? '—' : `${m.type}^${m.event ?? ''}`}</td>
-            <td class="mono">{m.controlId ?? '—'}</td>
+            <MessageKeyCells item={m} />
             <td>{[m.sendingApplication, m.sendingFacility].filter((v) => v !== null && v !== '').join(' / ') || '—'}</td>
             <td>
               <AckBadge code={m.ackCode} />

@@ -3,7 +3,7 @@ import type { MessageItem, MessagePage } from '../../http/routes/messages-view.t
 import type { ProcessingView } from '../../http/routes/processing.ts';
 import { get, postJson } from './api.ts';
 import { href } from './route.ts';
-import { ErrorNote, Facts, PageHeading, errorText, formatSeconds, formatTime } from './widgets.tsx';
+import { ErrorNote, Facts, MessageKeyCells, PageHeading, errorText, formatSeconds } from './widgets.tsx';
 
 // Processing at a glance (GET /api/processing), the failed events with their reasons, and the two
 // controls of an operator: retry the selected events (reprocess each) or every failed one.
@@ -190,13 +190,7 @@ function FailedTable({ items, canOperate, selected, onToggle }: FailedTableProps
                 <input type="checkbox" id={`sel-${m.id}`} aria-label={`Select message ${m.id}`} checked={selected.has(m.id)} onChange={(e) => onToggle(m.id, e.currentTarget.checked)} />
               </td>
             ) : null}
-            <th scope="row">
-              <a href={href.message(m.id)} aria-label={`Message ${m.id}, received ${formatTime(m.receivedAt)}`}>
-                {formatTime(m.receivedAt)}
-              </a>
-            </th>
-            <td>{m.type === null ? '—' : `${m.type}^${m.event ?? ''}`}</td>
-            <td class="mono">{m.controlId ?? '—'}</td>
+            <MessageKeyCells item={m} />
             <td class="num">{m.processingAttempts ?? 0}</td>
             <td>{m.processingError ?? '—'}</td>
           </tr>

@@ -1,5 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import type { MessageItem } from '../../http/routes/messages-view.ts';
+import { href } from './route.ts';
 
 // Small pieces every page uses: the page heading (one h1, focused on arrival so a screen reader
 // announces the new page), badges, an error note, and formatting of times and sizes.
@@ -76,5 +78,20 @@ export function Facts({ items }: { items: Array<[string, ComponentChildren]> }) 
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A list row's first cells: receipt time (the row's link, the row header), type^event, control id. */
+export function MessageKeyCells({ item }: { item: Pick<MessageItem, 'id' | 'receivedAt' | 'type' | 'event' | 'controlId'> }) {
+  return (
+    <>
+      <th scope="row">
+        <a href={href.message(item.id)} aria-label={`Message ${item.id}, received ${formatTime(item.receivedAt)}`}>
+          {formatTime(item.receivedAt)}
+        </a>
+      </th>
+      <td>{item.type === null ? '—' : `${item.type}^${item.event ?? ''}`}</td>
+      <td class="mono">{item.controlId ?? '—'}</td>
+    </>
   );
 }
