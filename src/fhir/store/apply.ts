@@ -1,5 +1,6 @@
 import type { FhirResource, Projection, ResourceWrite } from '../projection.ts';
 import { indexRowsOf } from './index-rows.ts';
+import { isSameJson } from './same-json.ts';
 import type { Row, Step } from './engine.ts';
 
 // How projections become versions, written once for both engines as a generator of SQL steps: the
@@ -82,7 +83,7 @@ function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime:
   if (state.content !== null && eventTime < state.eventTime) return 'stale';
   const next = nextContent(write, state.content, type, id);
   if (next === null) return 'absent';
-  if (state.content !== null && canonical(withoutMeta(state.content)) === canonical(withoutMeta(next))) {
+  if (state.content !== null && isSameJson(withoutMeta(state.content), withoutMeta(next))) {
     if (eventTime > state.eventTime) {
       state.eventTime = eventTime;
       state.touched = true;
@@ -123,15 +124,6 @@ function stamp(resource: FhirResource, version: number, now: number): FhirResour
   const { resourceType, id, meta, ...rest } = resource;
   const kept = meta !== null && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
   return { resourceType, id, meta: { ...kept, versionId: String(version), lastUpdated: new Date(now).toISOString() }, ...rest };
-}
-
-/** JSON with object keys sorted: two resources that differ only in key order are the same. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
