@@ -35,6 +35,8 @@ type State = {
 
 /** Rows per statement stay under this many placeholders (SQLite and MariaDB both take far more). */
 const maxParams = 4000;
+/** Parts of one UNION ALL read (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500 by default). */
+const maxUnion = 250;
 
 export function eventTimeOf(projection: Projection): number {
   const eventTime = Date.parse(projection.eventTime);
@@ -63,9 +65,9 @@ function* readStates(projections: readonly Projection[]): Generator<Step, Map<st
       if (!states.has(keyOf(type, id))) states.set(keyOf(type, id), { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, versions: [], messageIds: [], touched: false });
     }
   }
-  for (const chunk of chunks([...states.values()], 2)) {
-    const where = chunk.map(() => '(resource_type = ? AND id = ?)').join(' OR ');
-    const rows = yield { sql: `SELECT resource_type, id, version, event_time, content FROM fhir_resource WHERE ${where}`, params: chunk.flatMap((s) => [s.type, s.id]), lock: true };
+  for (const chunk of chunks([...states.values()], maxParams / maxUnion)) {
+    const union = chunk.map(() => 'SELECT resource_type, id, version, event_time, content FROM fhir_resource WHERE resource_type = ? AND id = ?');
+    const rows = yield { union, params: chunk.flatMap((s) => [s.type, s.id]), lock: true };
     for (const row of rows) {
       const state = states.get(keyOf(String(row.resource_type), String(row.id)));
       if (state === undefined) continue;
