@@ -136,20 +136,22 @@ function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
   if (changed.length === 0) return;
   const replaced = changed.filter((s) => s.stored);
   yield* deleteIndexRows(replaced);
-  const rows = changed.map((s) => ({ s, content: s.content as FhirResource, index: indexRowsOf(s.content as FhirResource) }));
-  for (const { s, content, index } of rows.filter((r) => r.s.stored)) {
+  // The current version's JSON once: the same text goes to fhir_resource and to its history row.
+  const rows = changed.map((s) => ({ s, content: s.content as FhirResource, json: JSON.stringify(s.content), index: indexRowsOf(s.content as FhirResource) }));
+  const jsonOf = new Map(rows.map((r) => [r.content, r.json]));
+  for (const { s, json, index } of rows.filter((r) => r.s.stored)) {
     yield {
       sql: 'UPDATE fhir_resource SET version = ?, event_time = ?, last_updated = ?, deleted = 0, merged_into = ?, content = ? WHERE resource_type = ? AND id = ?',
-      params: [s.version, s.eventTime, now, index.mergedInto, JSON.stringify(content), s.type, s.id],
+      params: [s.version, s.eventTime, now, index.mergedInto, json, s.type, s.id],
     };
   }
   yield* insertRows(
     'fhir_resource (resource_type, id, version, event_time, last_updated, deleted, merged_into, content)',
-    rows.filter((r) => !r.s.stored).map(({ s, content, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, JSON.stringify(content)]),
+    rows.filter((r) => !r.s.stored).map(({ s, json, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, json]),
   );
   yield* insertRows(
     'fhir_history (resource_type, id, version, last_updated, message_id, content)',
-    changed.flatMap((s) => s.versions.map((v, i) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, s.messageIds[i] ?? null, JSON.stringify(v)])),
+    changed.flatMap((s) => s.versions.map((v, i) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, s.messageIds[i] ?? null, jsonOf.get(v) ?? JSON.stringify(v)])),
   );
   yield* insertIndexRows(rows.map((r) => ({ type: r.s.type, id: r.s.id, index: r.index })));
 }
