@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const perWorker = Array.from({ length: workers }, (_, w) => all.filter((_e, i) => (i % patients) % workers === w));
       const started = performance.now();
       const cpu0 = process.cpuUsage();
-      const db0 = mariadbdCpuSeconds();
+      const db0 = engine === 'mariadb' ? mariadbdCpuSeconds() : null;
       let failed = 0;
       let firstError = '';
       await Promise.all(
