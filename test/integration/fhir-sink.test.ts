@@ -64,6 +64,8 @@ describe.each(fhirEngines)('fhir sink on %s', (engine) => {
     const first = results[0];
     if (first?.ok !== true || first.output === undefined) throw new Error('no output');
     expect(first.output.contentType).toBe('application/fhir+json');
+    // Serialised once, when first read (a route with no later sink never reads it).
+    expect(first.output.body).toBe(first.output.body);
     const bundle = JSON.parse(first.output.body.toString('utf8')) as { type: string; entry: { request: { method: string; url: string }; resource: { data?: string } }[] };
     expect(bundle.type).toBe('transaction');
     expect(bundle.entry.map((e) => `${e.request.method} ${e.request.url}`)).toEqual(['PUT Patient/p1', 'PATCH Encounter/e-p1']);

@@ -96,6 +96,19 @@ describe.each(fhirEngines)('FHIR store on %s', (engine) => {
     expect((await bed.fhir.read('Patient', 'p-batch'))?.version).toBe(2);
   });
 
+  it('reads every current row of a projection larger than one read statement (600 resources, mixed types)', async () => {
+    const many = (family: (i: number) => string): FhirResource[] =>
+      Array.from({ length: 600 }, (_, i) =>
+        i % 2 === 0 ? patient(`p-many-${i}`, family(i)) : { resourceType: 'Observation', id: `o-many-${i}`, status: 'final', valueString: family(i), subject: { reference: `Patient/p-many-${i - 1}` } },
+      );
+    expect(new Set(await bed.fhir.apply(upsert('2026-04-01T00:00:00Z', ...many(() => 'A'))))).toEqual(new Set(['created']));
+    // Every third one changes: the others are found stored and unchanged, in each read chunk.
+    const outcomes = await bed.fhir.apply(upsert('2026-04-01T00:00:00Z', ...many((i) => (i % 3 === 0 ? 'B' : 'A'))));
+    expect(outcomes).toEqual(many(() => '').map((_, i) => (i % 3 === 0 ? 'updated' : 'unchanged')));
+    expect((await bed.fhir.read('Observation', 'o-many-599'))?.version).toBe(1);
+    expect((await bed.fhir.read('Patient', 'p-many-0'))?.version).toBe(2);
+  });
+
   it('refuses a projection whose eventTime is not an instant, writing nothing', async () => {
     await expect(bed.fhir.apply(upsert('yesterday', patient('p-bad', 'X')))).rejects.toThrow(/eventTime/);
     expect(await bed.fhir.read('Patient', 'p-bad')).toBeNull();

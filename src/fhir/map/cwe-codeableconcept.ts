@@ -23,6 +23,8 @@ export function codingSystem(name: string | undefined): string | undefined {
 }
 
 export function toCodeableConcept(value: string, ctx: MapContext, defaultTable?: string): Json | undefined {
+  // An empty field has no component: most of an OBX's CWE fields (17, 20, 29) are empty.
+  if (value === '') return undefined;
   const { d } = ctx;
   const codings = [1, 4, 10].map((at): Json | undefined => {
     const code = fhirCode(text(comp(value, at, d), d));

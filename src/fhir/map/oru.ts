@@ -4,7 +4,7 @@ import { compact } from './compact.ts';
 import type { MapContext } from './context.ts';
 import { toFhirDateTime } from './dtm-datetime.ts';
 import { anonymousOrderKey, mapDiagnosticReport, orderKeyOf, reportIdOf } from './obr-diagnosticreport.ts';
-import { mapObservation, observationIdOf, type ObservationInput } from './obx-observation.ts';
+import { mapObservation, type ObservationInput } from './obx-observation.ts';
 import { patchPatient } from './patient-writes.ts';
 import { mapPatient, patientIdOf } from './pid-patient.ts';
 import { encounterIdOf } from './pv1-encounter.ts';
@@ -43,8 +43,10 @@ export function mapOru(message: V2Message, ctx: MapContext): Writes {
       const specimens: string[] = [];
       const addObservation = (obs: Obs, index: number, specimen?: { id: string; key: string }): void => {
         const input: ObservationInput = { ...base, obx: obs.obx, notes: obs.notes, index, specimen };
-        results.push(observationIdOf(input, ctx));
-        upsert(mapObservation(input, ctx));
+        // Its id as mapObservation sets it (observationIdOf): one SHA-256, not two.
+        const observation = mapObservation(input, ctx);
+        results.push(String(observation.id));
+        upsert(observation);
       };
       order.observations.forEach((obs, i) => addObservation(obs, i));
       order.specimens.forEach((spec, i) => {

