@@ -45,7 +45,7 @@ describe('OpenAPI document, https.openDocs off', () => {
     ]);
     const list = doc.paths['/api/messages']?.get;
     expect(list?.parameters?.map((p) => p.name).sort()).toEqual(
-      ['controlId', 'cursor', 'event', 'from', 'limit', 'patientId', 'processingState', 'sendingApplication', 'sendingFacility', 'status', 'to', 'transport', 'type'],
+      ['controlId', 'cursor', 'event', 'from', 'limit', 'order', 'patientId', 'processingState', 'sendingApplication', 'sendingFacility', 'status', 'to', 'transport', 'type'],
     );
     expect(list?.security).toEqual([{ apiKey: [] }]);
     expect(doc.paths['/api/messages/{id}']?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:format']);
