@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { builtInSinkFactories, createProcessing, processingProbe } from './app-processing.ts';
 import { OverviewSampler, type StoreHealth } from './console/overview-sampler.ts';
-import { mapMessage } from './fhir/map/index.ts';
-import { createFhirStore, type FhirStore } from './fhir/store/fhir-store.ts';
-import { checkReadiness, type Readiness, type ReadinessProbes } from './http/health.ts';
+import { createFhirStore } from './fhir/store/fhir-store.ts';
+import { checkReadiness, type Readiness } from './http/health.ts';
 import { createHttpServer, type HttpDeps, type HttpServer } from './http/server.ts';
 import { createControlIdGenerator } from './ingest/control-id.ts';
 import { compileSenderRules } from './ingest/identity.ts';
@@ -16,13 +16,9 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMllpServer, type MllpServer } from './mllp/server.ts';
 import type { FrameHandler } from './mllp/frame-handler.ts';
 import { createByteBudget } from './net/byte-budget.ts';
-import { createStepRunner } from './processing/claim-store.ts';
-import { ProcessingEngine } from './processing/engine.ts';
-import type { ProcessingObserver } from './processing/observer.ts';
+import type { SinkFactories } from './processing/sinks/index.ts';
+import type { ProcessingEngine } from './processing/engine.ts';
 import { orderingKeyFor } from './processing/ordering-key.ts';
-import { createAmqpSink } from './processing/sinks/amqp.ts';
-import { createFhirSink } from './processing/sinks/fhir.ts';
-import { buildSinks, SinkUnavailableError, type SinkFactories } from './processing/sinks/index.ts';
 import { createOperatorView, type OperatorView } from './processing/operator-view.ts';
 import { RetentionJob } from './retention/job.ts';
 import { isRetentionEnabled } from './retention/policy.ts';
@@ -244,52 +240,6 @@ export function ingestOptionsFor(config: Config): IngestOptions {
 function httpDeps(config: Config, parts: Omit<HttpDeps, 'config'>): HttpDeps {
   const maxMessageBytes = config.https.maxMessageBytes ?? config.mllp.maxMessageBytes;
   return { ...parts, config: { ...config.https, maxMessageBytes }, log: parts.log.child({ component: 'https' }) };
-}
-
-/** The sinks with modules of their own: `fhir` writes into the FHIR store, `amqp` publishes to RabbitMQ. */
-function builtInSinkFactories(fhir: FhirStore | undefined): SinkFactories {
-  return {
-    fhir: ({ config, log }) => {
-      if (fhir === undefined) throw new SinkUnavailableError('the fhir sink needs a database store (this one is a test double)');
-      return createFhirSink({ fhirStore: fhir, map: mapMessage, options: config.fhir, log });
-    },
-    amqp: ({ config, log }) => {
-      if (config.processing.amqp === undefined) throw new SinkUnavailableError('processing.amqp (url, exchange) is missing');
-      return createAmqpSink(config.processing.amqp, log);
-    },
-  };
-}
-
-/** Built after the store (its sinks may need it), started once the doors listen. */
-async function createProcessing(
-  config: Config,
-  store: Store,
-  log: Logger,
-  factories: SinkFactories,
-  observer: ProcessingObserver,
-): Promise<ProcessingEngine | null> {
-  if (!config.processing.enabled) return null;
-  const processingLog = log.child({ component: 'processing' });
-  if (store.handle === undefined) {
-    processingLog.warn('the store has no database handle (a test double): processing is off');
-    return null;
-  }
-  const sinks = await buildSinks({ config, log: processingLog, store }, factories);
-  return new ProcessingEngine({
-    config: config.processing,
-    runner: createStepRunner(store.handle, config.processing.concurrency + 2),
-    sinks,
-    log: processingLog,
-    drainTimeoutMs: config.mllp.drainTimeoutMs,
-    observer,
-  });
-}
-
-/** /health/ready's processing check: the age of the oldest waiting event (cached); none when off. */
-function processingProbe(config: Config, operator: OperatorView | null): ReadinessProbes['processing'] {
-  const oldestWaitingSeconds = operator?.oldestWaitingSeconds;
-  if (!config.processing.enabled || oldestWaitingSeconds == null) return undefined;
-  return { oldestWaitingSeconds, maxLagSeconds: config.processing.maxLagSeconds };
 }
 
 /** Started once the doors listen; runs only when something can expire (policy.ts). */
