@@ -27,8 +27,6 @@ const patientParamsSchema = z.object({
 export const consoleDataRoutes: FastifyPluginAsync<ConsoleDataDeps> = async (app, deps) => {
   const route = { config: { auth: 'read' as const }, ...zodValidated };
   app.get('/api/console/overview', { ...route, schema: overviewSchema }, (_request, reply) => {
-    // Figures of the service, never PHI; still not worth caching anywhere on the way.
-    reply.header('cache-control', 'no-store');
     return deps.overview();
   });
   app.get('/api/console/patients/:id/timeline', { ...route, schema: timelineSchema }, (request, reply) => timeline(deps.fhir, request.params, reply));
@@ -38,7 +36,6 @@ async function timeline(fhir: FhirStore | undefined, rawParams: unknown, reply: 
   const params = patientParamsSchema.safeParse(rawParams);
   if (!params.success) return badRequest(reply, describeIssue(params.error));
   const id = params.data.id;
-  reply.header('cache-control', 'no-store');
   if (fhir === undefined) return sendProblem(reply, 404, 'Not Found', `no Patient with id ${id}`);
   const found = await orUnavailable(reply, async () => {
     const patient = await fhir.read('Patient', id);

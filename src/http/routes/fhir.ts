@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { parse as parseQueryString } from 'node:querystring';
 import { parseEverything, parseSearch, searchTypes, type Query, type SearchSpec, type SearchType } from '../../fhir/search/params.ts';
 import type { FhirStore, StoredResource } from '../../fhir/store/fhir-store.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
@@ -105,18 +106,13 @@ const formContentType = 'application/x-www-form-urlencoded';
 /** Search parameters are short: a form larger than this is not a search (413). */
 const maxFormBytes = 16 * 1024;
 
-/** A form body as a query (a repeated name gives a list, as in a query string). */
-export function formQuery(body: string): Query {
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(body)) {
-    const seen = query[key];
-    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  return query;
+/** A form body as a query: node's parser, a repeated name gives a list, as in a query string. */
+function formQuery(body: string): Query {
+  return { ...parseQueryString(body) };
 }
 
 /** Parameters of the URL and of the body together (R4 allows both in one search). */
-export function mergeQueries(url: Query, body: Query | undefined): Query {
+function mergeQueries(url: Query, body: Query | undefined): Query {
   const merged: Query = { ...url };
   for (const [key, value] of Object.entries(body ?? {})) {
     const before = merged[key];

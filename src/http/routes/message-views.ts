@@ -14,6 +14,7 @@ import { problemJsonSchema, zodValidated } from './route-schema.ts';
 //   GET /api/messages/:id/tree   the segments, fields, repetitions and components, with v2.5.1 names
 //   GET /api/messages/:id/raw    the exact bytes as received, as a download
 //   GET /api/messages/:id/fhir   the FHIR resource versions its processing wrote
+// (Cache-Control: no-store, as every /api answer: server-hooks.ts installNoStore.)
 
 export type MessageViewDeps = { store: Store; fhir?: FhirStore | undefined };
 
@@ -22,10 +23,6 @@ export const er7ContentType = 'x-application/hl7-v2+er7';
 
 export const messageViewRoutes: FastifyPluginAsync<MessageViewDeps> = async (app, deps) => {
   const route = { config: { auth: 'read' as const }, ...zodValidated };
-  // Message content and what it wrote: PHI, never kept by a browser or a proxy.
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
   app.get('/api/messages/:id/tree', { ...route, schema: treeSchema }, async (request, reply) => {
     const row = await findMessage(deps.store, request.params, reply);
     return row === null ? reply : treeOf(row);
