@@ -43,7 +43,7 @@ try {
     cursor = found.cursor;
     await runner.read(() => ensureLanes(d, found.lanes));
     phases.ensure.push(performance.now() - started);
-    const claim = await runner.transact(() => claimLanes(d, found.lanes, { token: `b:${round}`, leaseMs: 30_000, maxEvents: 100, maxBytes: Number.MAX_SAFE_INTEGER, blockOnFailure: true, expired: found.expired }));
+    const claim = await runner.transact(() => claimLanes(d, found.lanes, { token: `b:${round}`, leaseMs: 30_000, maxEvents: 100, maxBytes: Number.MAX_SAFE_INTEGER, blockOnFailure: true }));
     times.push(performance.now() - started);
     if (claim === null) continue;
     claimed += claim.events.length;

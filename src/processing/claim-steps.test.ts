@@ -20,7 +20,7 @@ const lanes = ['L0', 'L1', 'L2'];
 
 type Command =
   | { kind: 'insert'; lane: number }
-  | { kind: 'claim'; instance: number; max: number }
+  | { kind: 'claim'; instance: number; max: number; maxLanes: number }
   | { kind: 'finish'; pick: number; failAt: number | null; permanent: boolean }
   | { kind: 'advance'; ms: number }
   | { kind: 'reprocess'; pick: number }
@@ -28,7 +28,7 @@ type Command =
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), lane: fc.nat(lanes.length - 1) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('claim' as const), instance: fc.nat(1), max: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('claim' as const), instance: fc.nat(1), max: fc.integer({ min: 1, max: 4 }), maxLanes: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(), failAt: fc.option(fc.nat(3), { freq: 2 }), permanent: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(100, 600, 1_200) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reprocess' as const), pick: fc.nat() }) },
@@ -39,9 +39,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const failedHead: Command[] = [
   { kind: 'insert', lane: 0 },
   { kind: 'insert', lane: 0 },
-  { kind: 'claim', instance: 0, max: 2 },
+  { kind: 'claim', instance: 0, max: 2, maxLanes: 3 },
   { kind: 'finish', pick: 0, failAt: 0, permanent: true },
-  { kind: 'claim', instance: 1, max: 2 },
+  { kind: 'claim', instance: 1, max: 2, maxLanes: 3 },
 ];
 
 type ModelEvent = { id: number; lane: string; state: 'waiting' | 'processed' | 'failed' };
@@ -71,8 +71,9 @@ async function run(commands: Command[], block: boolean): Promise<void> {
           const mine = new Set(held.filter((h) => h.instance === c.instance).flatMap((h) => h.claim.lanes));
           const found = await runner.read(() => discoverLanes(dialect, 10, mine, ''));
           await runner.read(() => ensureLanes(dialect, found.lanes));
-          const claim = await runner.transact(() => claimLanes(dialect, found.lanes, { token: `t${(tokens += 1)}`, leaseMs, maxEvents: c.max, maxBytes: Number.MAX_SAFE_INTEGER, blockOnFailure: block, expired: found.expired }));
+          const claim = await runner.transact(() => claimLanes(dialect, found.lanes, { token: `t${(tokens += 1)}`, leaseMs, maxEvents: c.max, maxLanes: c.maxLanes, maxBytes: Number.MAX_SAFE_INTEGER, blockOnFailure: block }));
           if (claim === null) break;
+          expect(claim.lanes.length).toBeLessThanOrEqual(c.maxLanes);
           for (const lane of claim.lanes) {
             for (const other of held) {
               if (!other.claim.lanes.includes(lane) || other.lostLanes.has(lane)) continue;
@@ -126,7 +127,9 @@ async function run(commands: Command[], block: boolean): Promise<void> {
           const done = events.filter((e) => e.state !== 'waiting');
           const e = done[c.pick % Math.max(done.length, 1)];
           if (e === undefined) break;
+          // As control.ts resets it, then the engine's adopt() keys it (a final event left its lane).
           db.prepare(`UPDATE hl7_message SET processing_state = 'received', processing_attempts = 0, processing_error = NULL, next_attempt_at = NULL, processed_at = NULL WHERE id = ?`).run(e.id);
+          db.prepare(`UPDATE hl7_message SET ordering_key = ? WHERE id = ? AND ordering_key IS NULL`).run(e.lane, e.id);
           e.state = 'waiting';
           break;
         }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { keyUnkeyed } from './keying-steps.ts';
+import type { OrderingMode } from './ordering-key.ts';
 import type { SinkEvent } from './sink.ts';
 
 // The SQL of claims, leases and outcomes, once for both engines. Each action is a generator that
@@ -43,7 +45,13 @@ export type Dialect = {
 export type ClaimedEvent = Omit<SinkEvent, 'upstream'> & { attempts: number };
 
 /** What one claim holds: its fencing token, the lanes it leased (none in parallel), its events by lane then id. */
-export type Claim = { token: string; lanes: string[]; events: ClaimedEvent[] };
+export type Claim = {
+  token: string;
+  lanes: string[];
+  events: ClaimedEvent[];
+  /** Lanes whose head read came back full (more events waited behind): the backlog is deep. */
+  deepLanes: number;
+};
 
 export type Outcome =
   | { kind: 'processed' }
@@ -101,11 +109,14 @@ export type LaneClaimOptions = {
   token: string;
   leaseMs: number;
   maxEvents: number;
+  /**
+   * Lanes one claim leases at most (default maxEvents). Fewer lanes, more events each: each lane
+   * costs its lock, head read and lease writes, so a deep backlog drains cheaper (engine.ts adapts it).
+   */
+  maxLanes?: number;
   /** Message bytes one claim may hold (the first event is taken whatever its size). */
   maxBytes: number;
   blockOnFailure: boolean;
-  /** Lanes seen with `processing` events past their lease (discoverLanes), whatever their lane row says. */
-  expired?: readonly string[];
 };
 
 /** One transaction: lock free lanes, recover a dead holder's events, take each lane's due head run. */
@@ -115,16 +126,21 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
   const free = yield {
     sql:
       `SELECT lane_key, owner FROM processing_lane WHERE lane_key IN ${marks(sorted.length)} AND (owner IS NULL OR lease_until < ${d.now()})` +
-      ` ORDER BY lane_key LIMIT ${o.maxEvents}${d.skipLocked}`,
+      ` ORDER BY lane_key LIMIT ${sorted.length}${d.skipLocked}`,
     params: sorted,
   };
-  const locked = free.rows.map((row) => text(row.lane_key));
+  // The first maxLanes free lanes in the candidates' order (oldest waiting first); the others were
+  // locked only for this short transaction and are left as they are.
+  const rank = new Map(candidates.map((lane, i) => [lane, i]));
+  const freeRows = [...free.rows]
+    .sort((a, b) => (rank.get(text(a.lane_key)) ?? 0) - (rank.get(text(b.lane_key)) ?? 0))
+    .slice(0, Math.max(1, o.maxLanes ?? o.maxEvents));
+  const locked = freeRows.map((row) => text(row.lane_key)).sort();
   if (locked.length === 0) return null;
   const inLanes = `ordering_key IN ${marks(locked.length)}`;
-  // Events a dead (or too slow) holder left `processing` are first in their lane again: in a lane
-  // whose lease ran out (an owner still named), or one seen with expired events (e.g. re-keyed).
-  const expired = new Set(o.expired ?? []);
-  const takenOver = free.rows.filter((row) => (row.owner !== null && row.owner !== undefined) || expired.has(text(row.lane_key))).map((row) => text(row.lane_key));
+  // Events a dead (or too slow) holder left `processing` are first in their lane again: a lane whose
+  // lease ran out still names its owner.
+  const takenOver = freeRows.filter((row) => row.owner !== null && row.owner !== undefined).map((row) => text(row.lane_key));
   if (takenOver.length > 0) {
     yield {
       sql:
@@ -150,12 +166,15 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
   const heads = yield {
     sql: d.unionAll(
       locked.map(
-        () => `SELECT id FROM hl7_message${d.byLane} WHERE processing_state = 'received' AND ordering_key = ? ORDER BY id LIMIT ${perLane}`,
+        () => `SELECT id, ordering_key FROM hl7_message${d.byLane} WHERE processing_state = 'received' AND ordering_key = ? ORDER BY id LIMIT ${perLane}`,
       ),
     ),
     params: locked,
   };
   if (heads.rows.length === 0) return null;
+  const headCount = new Map<string, number>();
+  for (const row of heads.rows) headCount.set(text(row.ordering_key), (headCount.get(text(row.ordering_key)) ?? 0) + 1);
+  const deepLanes = [...headCount.values()].filter((n) => n >= perLane).length;
   // Sizes first, the bytes only of what the claim takes: the message bytes a claim holds in memory
   // are bounded (maxBytes; the first event always fits), whatever batchSize says.
   const sized = yield {
@@ -190,14 +209,25 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     sql: `UPDATE processing_lane SET owner = ?, lease_until = ${d.later(o.leaseMs)} WHERE lane_key IN ${marks(lanes.length)}`,
     params: [o.token, ...lanes],
   };
-  yield* markProcessing(d, events, o.token, o.leaseMs);
-  return { token: o.token, lanes, events };
+  // The lane row holds the claim's token and lease; the events only change state. That update
+  // leaves the row's size as it is, so InnoDB rewrites it in place (a token and a lease time on the
+  // row grew it: a page reorganisation and ~8 KB of redo per event, measured).
+  yield {
+    sql: `UPDATE hl7_message SET processing_state = 'processing', next_attempt_at = NULL WHERE id IN ${idList(events.map((e) => e.id))}`,
+    params: [],
+  };
+  return { token: o.token, lanes, events, deepLanes };
 }
 
+/**
+ * `parallel` has no lane: each event carries the claim's token and lease. Its ordering_key (unused
+ * while it is in work; the claim holds it in memory) is cleared so the row does not grow (see above);
+ * finishClaim puts it back on an event that waits again, recoverExpired re-keys a dead claim's.
+ */
 function* markProcessing(d: Dialect, events: readonly ClaimedEvent[], token: string, leaseMs: number): Steps<void> {
   yield {
     sql:
-      `UPDATE hl7_message SET processing_state = 'processing', processing_owner = ?, next_attempt_at = ${d.later(leaseMs)}` +
+      `UPDATE hl7_message SET processing_state = 'processing', processing_owner = ?, next_attempt_at = ${d.later(leaseMs)}, ordering_key = NULL` +
       ` WHERE id IN ${idList(events.map((e) => e.id))}`,
     params: [token],
   };
@@ -224,16 +254,21 @@ export function* claimParallel(d: Dialect, o: { token: string; leaseMs: number; 
   const read = yield { sql: `SELECT ${eventColumns} FROM hl7_message WHERE id IN ${idList(chosen)}`, params: [] };
   const events = read.rows.map(toEvent).sort((a, b) => a.id - b.id);
   yield* markProcessing(d, events, o.token, o.leaseMs);
-  return { token: o.token, lanes: [], events };
+  return { token: o.token, lanes: [], events, deepLanes: 0 };
 }
 
-/** `parallel` has no lane to take over: events whose lease ran out wait again (attempts + 1). */
-export function* recoverExpired(d: Dialect): Steps<number> {
+/**
+ * Events whose own lease ran out (a parallel claim's holder died or stalled) wait again, attempts + 1,
+ * and get their lane key back (`mode`'s). Lane claims keep no lease on their events: their lanes
+ * lapse instead (claimLanes takes them over).
+ */
+export function* recoverExpired(d: Dialect, mode: OrderingMode): Steps<number> {
   const result = yield {
     sql:
       `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
       ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()}`,
     params: [],
   };
+  if (result.affected > 0) yield* keyUnkeyed(d, mode);
   return result.affected;
 }

@@ -6,30 +6,37 @@ const marks = (n: number): string => `(${Array.from({ length: n }, () => '?').jo
 const text = (value: unknown): string => String(value);
 
 /**
- * Lanes worth trying, oldest waiting event first: lanes whose `processing` events outlived their
- * lease (a crashed holder), the lanes of the oldest waiting events, and, when those are many (a
- * blocked lane with a deep backlog must not hide the others), a few more found by walking the lane
- * index from `cursor` (one index dive each).
+ * Lanes worth trying, oldest waiting event first: with `sweep`, lanes whose lease ran out (a crashed
+ * or stalled holder); the lanes of the oldest
+ * waiting events; and, when those are many (a blocked lane with a deep backlog must not hide the
+ * others), a few more found by walking the lane index from `cursor` (one index dive each).
  */
-export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<string>, cursor: string): Steps<{ lanes: string[]; cursor: string; expired: string[] }> {
+export function* discoverLanes(
+  d: Dialect,
+  want: number,
+  held: ReadonlySet<string>,
+  cursor: string,
+  sweep = true,
+): Steps<{ lanes: string[]; cursor: string }> {
   const lanes = new Set<string>();
   const add = (key: unknown): void => {
     if (typeof key === 'string' && !held.has(key)) lanes.add(key);
   };
-  const expired = yield {
-    sql: `SELECT DISTINCT ordering_key FROM hl7_message WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()} LIMIT ${want}`,
-    params: [],
-  };
-  for (const row of expired.rows) add(row.ordering_key);
-  const stale = expired.rows.map((row) => String(row.ordering_key));
+  if (sweep) {
+    // Lanes whose lease ran out; rare, so only when the engine sweeps (every leaseMs / 3): the lane
+    // table, small, has no index on lease_until and is read whole.
+    const lapsed = yield { sql: `SELECT lane_key FROM processing_lane WHERE lease_until < ${d.now()} LIMIT ${want}`, params: [] };
+    for (const row of lapsed.rows) add(row.lane_key);
+  }
   const scan = want * 4;
   const front = yield { sql: `SELECT ordering_key FROM hl7_message${d.byState} WHERE processing_state = 'received' ORDER BY id LIMIT ${scan}`, params: [] };
   for (const row of front.rows) if (lanes.size < want) add(row.ordering_key);
-  if (front.rows.length < scan) return { lanes: [...lanes], cursor, expired: stale };
+  if (front.rows.length < scan) return { lanes: [...lanes], cursor };
   let next = cursor;
   let wrapped = false;
-  // A few dives always (the front may be all blocked lanes), up to 32 (~0.1 ms each) while short.
-  for (let dive = 0; dive < 32 && (dive < 4 || lanes.size < want); dive += 1) {
+  // Up to 32 dives (~0.1 ms each) while short of lanes; else one, so the cursor still turns (the
+  // front may be all blocked lanes: the next claims then try others).
+  for (let dive = 0; dive < 32 && (dive < 1 || lanes.size < want); dive += 1) {
     const found = yield {
       sql: `SELECT ordering_key FROM hl7_message WHERE processing_state = 'received' AND ordering_key > ? ORDER BY ordering_key LIMIT 1`,
       params: [next],
@@ -44,7 +51,7 @@ export function* discoverLanes(d: Dialect, want: number, held: ReadonlySet<strin
     add(key);
     next = key;
   }
-  return { lanes: [...lanes], cursor: next, expired: stale };
+  return { lanes: [...lanes], cursor: next };
 }
 
 /** Lane rows must exist to be locked. Outside the claim's transaction; rows that exist are left alone. */

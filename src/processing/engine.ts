@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ProcessingConfig, SinkName } from '../config/schema.ts';
 import { claimLanes, claimParallel, recoverExpired, type Claim, type Outcome } from './claim-steps.ts';
+import { adaptLanes } from './lane-budget.ts';
 import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import type { StepRunner } from './claim-store.ts';
 import { deliverClaim } from './deliver.ts';
 import { silentObserver, type FinalState, type ProcessingObserver } from './observer.ts';
-import { dropFreeLanes, finishClaim, keyWaitingEvents, releaseClaim, renewClaim, takeBackAll } from './outcome-steps.ts';
+import { keyWaitingEvents, takeBackAll } from './keying-steps.ts';
+import { dropFreeLanes, finishClaim, releaseClaim, renewClaim } from './outcome-steps.ts';
 import type { Sink } from './sink.ts';
 
 // The worker loop: `concurrency` workers claim (one claim at a time per instance, so siblings never
@@ -50,10 +52,13 @@ export class ProcessingEngine {
   private maintenance: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> = Promise.resolve();
   private lastRecovery = 0;
+  /** Lanes the next ordered claim leases (adaptLanes): fewer, with more events each, while lanes are deep. */
+  private laneBudget: number;
   private closing: Promise<void> | undefined;
 
   constructor(deps: EngineDeps) {
     this.deps = deps;
+    this.laneBudget = deps.config.batchSize;
   }
 
   private get ordered(): boolean {
@@ -63,9 +68,9 @@ export class ProcessingEngine {
   /** Keys waiting events for the configured ordering (re-keys them if it changed), then starts the workers. */
   async start(): Promise<void> {
     const { runner, config, log } = this.deps;
+    if (!runner.shared) await runner.transact(() => takeBackAll());
     const rekeyed = await runner.transact(() => keyWaitingEvents(runner.dialect, config.ordering));
     if (rekeyed > 0) log.info({ events: rekeyed, ordering: config.ordering }, 'waiting events keyed for the configured ordering');
-    if (!runner.shared) await runner.transact(() => takeBackAll());
     const workers = config.ordering === 'sequential' ? 1 : config.concurrency;
     this.workers = Array.from({ length: workers }, () => this.work());
     this.maintenance = setInterval(() => this.maintain(), maintenanceEveryMs);
@@ -132,18 +137,24 @@ export class ProcessingEngine {
     const d = runner.dialect;
     const token = `${this.instanceId}:${(this.sequence += 1)}`;
     const base = { token, leaseMs: config.leaseMs, maxEvents: config.batchSize, maxBytes: config.maxClaimBytes };
-    if (!this.ordered) {
-      if (Date.now() - this.lastRecovery > config.leaseMs / 3) {
-        this.lastRecovery = Date.now();
-        await runner.transact(() => recoverExpired(d));
-      }
-      return this.track(await runner.transact(() => claimParallel(d, base)));
+    // Lapsed leases matter only after leaseMs: looked for a few times per lease, not per claim. Events
+    // with a lease of their own are parallel claims' (in an ordered mode: left from before a change).
+    const sweep = Date.now() - this.lastRecovery > config.leaseMs / 3;
+    if (sweep) {
+      this.lastRecovery = Date.now();
+      await runner.transact(() => recoverExpired(d, config.ordering));
     }
-    const found = await runner.read(() => discoverLanes(d, config.batchSize, this.held, this.cursor));
+    if (!this.ordered) return this.track(await runner.transact(() => claimParallel(d, base)));
+    // Candidates beyond the budget: lanes other instances hold are skipped, and the claim still fills.
+    const want = Math.min(config.batchSize, this.laneBudget * 4);
+    const found = await runner.read(() => discoverLanes(d, want, this.held, this.cursor, sweep));
     this.cursor = found.cursor;
     if (found.lanes.length === 0) return null;
     await runner.read(() => ensureLanes(d, found.lanes));
-    const claim = await runner.transact(() => claimLanes(d, found.lanes, { ...base, blockOnFailure: config.onFailure === 'block', expired: found.expired }));
+    const claim = await runner.transact(() =>
+      claimLanes(d, found.lanes, { ...base, maxLanes: this.laneBudget, blockOnFailure: config.onFailure === 'block' }),
+    );
+    if (claim !== null) this.laneBudget = adaptLanes(this.laneBudget, config.batchSize, claim);
     return this.track(claim);
   }
 

@@ -75,8 +75,8 @@ describeMariaDb('processing across three instances on one MariaDB', () => {
       const late: number[] = [];
       for (const row of final) {
         const at = row.processedAt!.getTime();
-        if (at < (lastDone.get(row.orderingKey!) ?? 0)) late.push(row.id);
-        lastDone.set(row.orderingKey!, at);
+        if (at < (lastDone.get(row.patientId!) ?? 0)) late.push(row.id);
+        lastDone.set(row.patientId!, at);
       }
       expect(late).toEqual([]);
 

@@ -60,11 +60,13 @@ export type ProcessingRow = {
   attempts: number | null;
   error: string | null;
   orderingKey: string | null;
+  /** PID-3 as stored: tests group by it where the lane key is gone (final events). */
+  patientId: string | null;
   nextAttemptAt: Date | null;
   processedAt: Date | null;
 };
 
-const columns = 'id, processing_state, processing_attempts, processing_error, ordering_key, next_attempt_at, processed_at';
+const columns = 'id, processing_state, processing_attempts, processing_error, ordering_key, patient_id, next_attempt_at, processed_at';
 
 function toRow(r: Record<string, unknown>): ProcessingRow {
   const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
@@ -74,6 +76,7 @@ function toRow(r: Record<string, unknown>): ProcessingRow {
     attempts: r.processing_attempts === null ? null : Number(r.processing_attempts),
     error: (r.processing_error as string | null) ?? null,
     orderingKey: (r.ordering_key as string | null) ?? null,
+    patientId: (r.patient_id as string | null) ?? null,
     nextAttemptAt: date(r.next_attempt_at),
     processedAt: date(r.processed_at),
   };

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { adaptLanes, minLanes } from './lane-budget.ts';
+
+const claimOf = (lanes: number, events: number, deepLanes: number) => ({
+  lanes: Array.from({ length: lanes }, (_, i) => `L${i}`),
+  events: Array.from({ length: events }, () => ({})) as never[],
+  deepLanes,
+});
+
+describe('the lane budget of ordered claims', () => {
+  const cases = [
+    { name: 'halves while most lanes came back full', current: 100, claim: claimOf(100, 100, 80), next: 50 },
+    { name: 'never goes under a sixteenth of the batch', current: 7, claim: claimOf(7, 100, 7), next: minLanes(100) },
+    { name: 'doubles while claims come back less than half full', current: 7, claim: claimOf(7, 30, 1), next: 14 },
+    { name: 'never goes over the batch size', current: 80, claim: claimOf(20, 20, 0), next: 100 },
+    { name: 'stays while claims fill from shallow lanes', current: 100, claim: claimOf(90, 95, 10), next: 100 },
+    { name: 'does not halve on a short claim even when its lanes were full', current: 40, claim: claimOf(2, 10, 2), next: 80 },
+  ];
+  it.each(cases)('$name', ({ current, claim, next }) => {
+    expect(adaptLanes(current, 100, claim)).toBe(next);
+  });
+
+  it('aims for sixteen events a lane at the least', () => {
+    expect([1, 16, 17, 100, 1000].map(minLanes)).toEqual([1, 1, 2, 7, 63]);
+  });
+});

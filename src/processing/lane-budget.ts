@@ -1,0 +1,20 @@
+import type { Claim } from './claim-steps.ts';
+
+// How many lanes an ordered claim leases. Each lane costs its lock, its head read and two lease
+// writes, whatever it holds: with one event per lane (a shallow backlog, the steady state) a claim
+// needs many lanes to fill; with a deep backlog (a burst, a restart after an outage) a few lanes fill
+// it, and the lane work per event drops by the events each lane brings (bench/claim-profile.ts).
+
+/** The fewest lanes a claim of `batchSize` aims for: each then brings up to 16 events. */
+export const minLanes = (batchSize: number): number => Math.max(1, Math.ceil(batchSize / 16));
+
+/**
+ * The next claim's lane budget from what this claim found: halved while most of its lanes came back
+ * full (more waited behind their heads), doubled while the claim came back less than half full.
+ */
+export function adaptLanes(current: number, batchSize: number, claim: Pick<Claim, 'lanes' | 'events' | 'deepLanes'>): number {
+  const lanes = claim.lanes.length;
+  if (lanes > 0 && claim.deepLanes * 2 >= lanes && claim.events.length * 2 >= batchSize) return Math.max(minLanes(batchSize), Math.floor(current / 2));
+  if (claim.events.length * 2 < batchSize) return Math.min(batchSize, current * 2);
+  return current;
+}
