@@ -21,6 +21,8 @@ export type ProcessingBenchOptions = {
   modes: string[];
   sinks: string[];
   amqpUrl: string;
+  /** Only the drain rows (no lag and ingest runs). */
+  drainOnly?: boolean;
   out: (line?: string) => void;
 };
 
@@ -32,6 +34,8 @@ function processingConfig(enabled: boolean, ordering: string, sink: string, amqp
     ordering,
     routes: [{ match: {}, sinks: [sink] }],
     ...(sink === 'amqp' ? { amqp: { url: amqpUrl, exchange: 'hl7v2-bench' } } : {}),
+    // Engine settings to compare (e.g. '{"batchSize":250}'); the defaults otherwise.
+    ...(JSON.parse(process.env.HL7_BENCH_PROCESSING ?? '{}') as Record<string, unknown>),
   };
 }
 
@@ -152,6 +156,7 @@ export async function runProcessingBench(db: BenchDb, options: ProcessingBenchOp
       out('FHIR projection, ORU 20 KB (target >= 1,000/s; ADT >= 5,000/s, the per-patient fhir row above):');
       out(await drainRow(db, conn, options, 'per-patient', 'fhir', `P${String(n++).padStart(2, '0')}`, 'ORU'));
     }
+    if (options.drainOnly === true) return;
     out(`lag at a steady ingest rate (target: p99 < 1 s at 2,000 msg/s):`);
     (await lagRun(db, conn, options, 'PLAG')).forEach((line) => out(line));
     const alone = await ingestRate(db, options, false, 'PIA');

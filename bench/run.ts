@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     'processing-only': { type: 'boolean', default: false },
     patients: { type: 'string', default: '1000' },
     'lag-rate': { type: 'string', default: '2000' },
+    'drain-only': { type: 'boolean', default: false },
     modes: { type: 'string', default: 'sequential,per-patient,per-sender,parallel' },
     sinks: { type: 'string', default: 'noop,amqp' },
   },
@@ -130,6 +131,7 @@ function processingSection(db: BenchDb): Promise<void> {
     lagRate: Number(flags['lag-rate']),
     modes: list(flags.modes),
     sinks: list(flags.sinks),
+    drainOnly: flags['drain-only'] === true,
     amqpUrl: process.env.HL7_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     out,
   });

@@ -45,8 +45,12 @@ export const processingSchema = z
     ordering: z.enum(['sequential', 'per-patient', 'per-sender', 'parallel']).default('per-patient'),
     /** Workers of this instance (lanes handled at once); `sequential` uses one whatever this says. */
     concurrency: z.number().int().min(1).max(256).default(8),
-    /** Events claimed per round trip. */
-    batchSize: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Events one claim takes at most. A claim's round trips and lane work are paid per claim: 500
+     * drained a 1.2 KB ADT backlog ~1.5x faster than 100 (bench/processing.ts); memory is bounded by
+     * maxClaimBytes whatever this says.
+     */
+    batchSize: z.number().int().min(1).max(1000).default(500),
     /**
      * Message bytes one claim holds in memory (a worker's batch); a single larger message is still
      * taken alone. At most `concurrency` claims are held at once.

@@ -119,6 +119,36 @@ export type LaneClaimOptions = {
   blockOnFailure: boolean;
 };
 
+/**
+ * Many lanes, each bringing one or two events (the steady state): one index range over all of them,
+ * in (ordering_key, id) order, cut by a LIMIT. Cheap while lanes are shallow (~20 us a lane; the
+ * UNION ALL below costs ~70 us a lane in statement overhead); a deep lane first in key order takes
+ * the whole LIMIT, which the engine reads as "deep" and answers with fewer lanes (lane-budget.ts).
+ */
+function shallowHeads(d: Dialect, locked: readonly string[], perLane: number): Step {
+  return {
+    sql:
+      `SELECT id, ordering_key FROM hl7_message${d.byLane} WHERE processing_state = 'received' AND ordering_key IN ${marks(locked.length)}` +
+      ` ORDER BY ordering_key, id LIMIT ${(perLane + 1) * locked.length}${d.forUpdate}`,
+    params: [...locked],
+  };
+}
+
+/**
+ * Fewer lanes, more events each: one index range per lane on (processing_state, ordering_key, id),
+ * each cut by its own LIMIT, so a deep lane costs only that LIMIT. (An `ordering_key IN (…)` read
+ * without a cut made MariaDB read, lock and sort every waiting event of those lanes: 160 ms a claim
+ * at 60,000 waiting.)
+ */
+function deepHeads(d: Dialect, locked: readonly string[], perLane: number): Step {
+  return {
+    sql: d.unionAll(
+      locked.map(() => `SELECT id, ordering_key FROM hl7_message${d.byLane} WHERE processing_state = 'received' AND ordering_key = ? ORDER BY id LIMIT ${perLane + 1}`),
+    ),
+    params: [...locked],
+  };
+}
+
 /** One transaction: lock free lanes, recover a dead holder's events, take each lane's due head run. */
 export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneClaimOptions): Steps<Claim | null> {
   if (candidates.length === 0) return null;
@@ -158,29 +188,27 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     for (const row of failed.rows) blockedFrom.set(text(row.ordering_key), Number(row.first_id));
   }
   // A waiting read (not SKIP LOCKED): an insert of this lane still uncommitted is waited for, so a
-  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). One index
-  // range per lane on (processing_state, ordering_key, id), each cut by its own LIMIT: a deep lane
-  // costs only that LIMIT. (One `ordering_key IN (…) ORDER BY ordering_key, id` read instead made
-  // MariaDB read, lock and sort every waiting event of those lanes: 160 ms a claim at 60,000 waiting.)
+  // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). Each lane
+  // is read one row past what it may bring (perLane), to tell a deep lane.
   const perLane = Math.max(1, Math.ceil(o.maxEvents / locked.length));
-  const heads = yield {
-    sql: d.unionAll(
-      locked.map(
-        () => `SELECT id, ordering_key FROM hl7_message${d.byLane} WHERE processing_state = 'received' AND ordering_key = ? ORDER BY id LIMIT ${perLane}`,
-      ),
-    ),
-    params: locked,
-  };
+  const heads = yield perLane <= 2 ? shallowHeads(d, locked, perLane) : deepHeads(d, locked, perLane);
   if (heads.rows.length === 0) return null;
+  // One row more than a lane may bring: a lane that has it is deep (more waits behind this claim).
   const headCount = new Map<string, number>();
-  for (const row of heads.rows) headCount.set(text(row.ordering_key), (headCount.get(text(row.ordering_key)) ?? 0) + 1);
-  const deepLanes = [...headCount.values()].filter((n) => n >= perLane).length;
+  const headIds: number[] = [];
+  for (const row of heads.rows) {
+    const lane = text(row.ordering_key);
+    const n = (headCount.get(lane) ?? 0) + 1;
+    headCount.set(lane, n);
+    if (n <= perLane) headIds.push(Number(row.id));
+  }
+  const deepLanes = [...headCount.values()].filter((n) => n > perLane).length;
   // Sizes first, the bytes only of what the claim takes: the message bytes a claim holds in memory
   // are bounded (maxBytes; the first event always fits), whatever batchSize says.
   const sized = yield {
     sql:
       `SELECT id, ordering_key, LENGTH(raw) AS bytes, (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) AS due FROM hl7_message` +
-      ` WHERE id IN ${idList(heads.rows.map((row) => Number(row.id)))}`,
+      ` WHERE id IN ${idList(headIds)}`,
     params: [],
   };
   const waiting = [...sized.rows].sort((a, b) => laneOrder(text(a.ordering_key), text(b.ordering_key)) || Number(a.id) - Number(b.id));

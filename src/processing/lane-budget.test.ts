@@ -14,7 +14,7 @@ describe('the lane budget of ordered claims', () => {
     { name: 'doubles while claims come back less than half full', current: 7, claim: claimOf(7, 30, 1), next: 14 },
     { name: 'never goes over the batch size', current: 80, claim: claimOf(20, 20, 0), next: 100 },
     { name: 'stays while claims fill from shallow lanes', current: 100, claim: claimOf(90, 95, 10), next: 100 },
-    { name: 'does not halve on a short claim even when its lanes were full', current: 40, claim: claimOf(2, 10, 2), next: 80 },
+    { name: 'halves on a short claim whose lanes were deep (one lane took the shallow read)', current: 100, claim: claimOf(1, 1, 1), next: 50 },
   ];
   it.each(cases)('$name', ({ current, claim, next }) => {
     expect(adaptLanes(current, 100, claim)).toBe(next);

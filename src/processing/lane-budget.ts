@@ -9,12 +9,12 @@ import type { Claim } from './claim-steps.ts';
 export const minLanes = (batchSize: number): number => Math.max(1, Math.ceil(batchSize / 16));
 
 /**
- * The next claim's lane budget from what this claim found: halved while most of its lanes came back
- * full (more waited behind their heads), doubled while the claim came back less than half full.
+ * The next claim's lane budget from what this claim found: halved while most of its lanes were deep
+ * (more waited behind what each could bring), doubled while the claim came back less than half full.
  */
 export function adaptLanes(current: number, batchSize: number, claim: Pick<Claim, 'lanes' | 'events' | 'deepLanes'>): number {
   const lanes = claim.lanes.length;
-  if (lanes > 0 && claim.deepLanes * 2 >= lanes && claim.events.length * 2 >= batchSize) return Math.max(minLanes(batchSize), Math.floor(current / 2));
+  if (lanes > 0 && claim.deepLanes * 2 >= lanes) return Math.max(minLanes(batchSize), Math.floor(current / 2));
   if (claim.events.length * 2 < batchSize) return Math.min(batchSize, current * 2);
   return current;
 }
