@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { processingSchema } from '../src/config/schema.ts';
 import { createMariaDbRunner } from '../src/processing/claim-store.ts';
-import { claimLanes, claimParallel, type Steps } from '../src/processing/claim-steps.ts';
+import { claimLanes, type Steps } from '../src/processing/claim-steps.ts';
+import { claimParallel } from '../src/processing/parallel-steps.ts';
 import { discoverLanes, ensureLanes } from '../src/processing/discover-steps.ts';
 import { adaptLanes } from '../src/processing/lane-budget.ts';
 import { finishClaim } from '../src/processing/outcome-steps.ts';

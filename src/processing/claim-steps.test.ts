@@ -5,7 +5,8 @@ import { insertParams, insertSql } from '../store/message-sql.ts';
 import { openSqliteDatabase } from '../store/sqlite.ts';
 import { newRow } from '../../test/support/rows.ts';
 import { createSqliteRunner, sqliteDialect } from './claim-store.ts';
-import { claimLanes, claimParallel, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
+import { claimLanes, type Claim, type Dialect, type Outcome } from './claim-steps.ts';
+import { claimParallel } from './parallel-steps.ts';
 import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import { dropFreeLanes, finishClaim } from './outcome-steps.ts';
 

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { keyUnkeyed } from './keying-steps.ts';
-import type { OrderingMode } from './ordering-key.ts';
 import type { SinkEvent } from './sink.ts';
 
 // The SQL of claims, leases and outcomes, once for both engines. Each action is a generator that
@@ -61,7 +59,7 @@ export type Outcome =
   /** Not attempted (an earlier event of its lane failed in this claim): waiting again as it was. */
   | { kind: 'released' };
 
-const eventColumns =
+export const eventColumns =
   'id, received_at, control_id, message_type, trigger_event, version, sending_application, sending_facility, ' +
   'ordering_key, charset, raw, processing_attempts';
 
@@ -80,7 +78,7 @@ const eventRow = z.object({
   processing_attempts: z.coerce.number().int().nullable(),
 });
 
-function toEvent(value: unknown): ClaimedEvent {
+export function toEvent(value: unknown): ClaimedEvent {
   const r = eventRow.parse(value);
   return {
     id: r.id,
@@ -100,7 +98,7 @@ function toEvent(value: unknown): ClaimedEvent {
 
 const marks = (n: number): string => `(${Array.from({ length: n }, () => '?').join(', ')})`;
 /** ids come from our own reads (integers), so they are inlined: one statement text per shape is not needed. */
-const idList = (ids: readonly number[]): string => `(${ids.map((id) => String(Math.trunc(id))).join(', ')})`;
+export const idList = (ids: readonly number[]): string => `(${ids.map((id) => String(Math.trunc(id))).join(', ')})`;
 const text = (value: unknown): string => String(value);
 /** Binary order, as the utf8mb4_bin index (and SQLite) sort keys: only lane grouping matters here. */
 const laneOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -245,58 +243,4 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
     params: [],
   };
   return { token: o.token, lanes, events, deepLanes };
-}
-
-/**
- * `parallel` has no lane: each event carries the claim's token and lease. Its ordering_key (unused
- * while it is in work; the claim holds it in memory) is cleared so the row does not grow (see above);
- * finishClaim puts it back on an event that waits again, recoverExpired re-keys a dead claim's.
- */
-function* markProcessing(d: Dialect, events: readonly ClaimedEvent[], token: string, leaseMs: number): Steps<void> {
-  yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'processing', processing_owner = ?, next_attempt_at = ${d.later(leaseMs)}, ordering_key = NULL` +
-      ` WHERE id IN ${idList(events.map((e) => e.id))}`,
-    params: [token],
-  };
-}
-
-/** `parallel`: the oldest due events, whoever's lane; rows others hold are skipped. One transaction. */
-export function* claimParallel(d: Dialect, o: { token: string; leaseMs: number; maxEvents: number; maxBytes: number }): Steps<Claim | null> {
-  const due = yield {
-    sql:
-      `SELECT id, LENGTH(raw) AS bytes FROM hl7_message${d.byState} WHERE processing_state = 'received'` +
-      ` AND (next_attempt_at IS NULL OR next_attempt_at <= ${d.now()}) ORDER BY id LIMIT ${o.maxEvents}${d.skipLocked}`,
-    params: [],
-  };
-  if (due.rows.length === 0) return null;
-  // The rows are locked (SKIP LOCKED took them); only those within the byte bound are read and kept.
-  const chosen: number[] = [];
-  let bytes = 0;
-  for (const row of due.rows) {
-    const size = Number(row.bytes);
-    if (chosen.length > 0 && bytes + size > o.maxBytes) break;
-    bytes += size;
-    chosen.push(Number(row.id));
-  }
-  const read = yield { sql: `SELECT ${eventColumns} FROM hl7_message WHERE id IN ${idList(chosen)}`, params: [] };
-  const events = read.rows.map(toEvent).sort((a, b) => a.id - b.id);
-  yield* markProcessing(d, events, o.token, o.leaseMs);
-  return { token: o.token, lanes: [], events, deepLanes: 0 };
-}
-
-/**
- * Events whose own lease ran out (a parallel claim's holder died or stalled) wait again, attempts + 1,
- * and get their lane key back (`mode`'s). Lane claims keep no lease on their events: their lanes
- * lapse instead (claimLanes takes them over).
- */
-export function* recoverExpired(d: Dialect, mode: OrderingMode): Steps<number> {
-  const result = yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()}`,
-    params: [],
-  };
-  if (result.affected > 0) yield* keyUnkeyed(d, mode);
-  return result.affected;
 }
