@@ -152,7 +152,7 @@ export async function runProcessingBench(db: BenchDb, options: ProcessingBenchOp
         out(await drainRow(db, conn, options, mode, sink, `P${String(n++).padStart(2, '0')}`));
       }
     }
-    if (options.sinks.includes('fhir')) {
+    if (options.sinks.includes('fhir') && process.env.HL7_BENCH_SKIP_ORU !== '1') {
       out('FHIR projection, ORU 20 KB (target >= 1,000/s; ADT >= 5,000/s, the per-patient fhir row above):');
       out(await drainRow(db, conn, options, 'per-patient', 'fhir', `P${String(n++).padStart(2, '0')}`, 'ORU'));
     }

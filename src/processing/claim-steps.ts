@@ -112,6 +112,8 @@ export type LaneClaimOptions = {
    * costs its lock, head read and lease writes, so a deep backlog drains cheaper (engine.ts adapts it).
    */
   maxLanes?: number;
+  /** The last claim found most lanes deep: read heads per lane (deepHeads) even when perLane is small. */
+  deep?: boolean;
   /** Message bytes one claim may hold (the first event is taken whatever its size). */
   maxBytes: number;
   blockOnFailure: boolean;
@@ -189,7 +191,7 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
   // lower id can never be passed over (AUTO_INCREMENT ids are handed out before commit). Each lane
   // is read one row past what it may bring (perLane), to tell a deep lane.
   const perLane = Math.max(1, Math.ceil(o.maxEvents / locked.length));
-  const heads = yield perLane <= 2 ? shallowHeads(d, locked, perLane) : deepHeads(d, locked, perLane);
+  const heads = perLane <= 2 && o.deep !== true ? yield shallowHeads(d, locked, perLane) : yield deepHeads(d, locked, perLane);
   if (heads.rows.length === 0) return null;
   // One row more than a lane may bring: a lane that has it is deep (more waits behind this claim).
   const headCount = new Map<string, number>();

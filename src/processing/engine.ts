@@ -61,11 +61,17 @@ export class ProcessingEngine {
   private lastRecovery = 0;
   /** Lanes the next ordered claim leases (adaptLanes): fewer, with more events each, while lanes are deep. */
   private laneBudget: number;
+  /** Starts with the per-lane read of heads: safe whatever the lanes hold. */
+  private lanesDeep = true;
+  /** A sink of the routes has a high cost per call (Sink.wideCalls): the lane budget stays at batchSize. */
+  private readonly wideCalls: boolean;
   private closing: Promise<void> | undefined;
 
   constructor(deps: EngineDeps) {
     this.deps = deps;
     this.laneBudget = deps.config.batchSize;
+    const routed = new Set(deps.config.routes.flatMap((route) => route.sinks));
+    this.wideCalls = [...deps.sinks.values()].some((sink) => sink.wideCalls === true && routed.has(sink.name));
     this.claimChains = Array.from({ length: deps.runner.shared && deps.config.ordering !== 'sequential' ? 2 : 1 }, () => Promise.resolve());
   }
 
@@ -161,9 +167,14 @@ export class ProcessingEngine {
     if (found.lanes.length === 0) return null;
     await runner.read(() => ensureLanes(d, found.lanes));
     const claim = await runner.transact(() =>
-      claimLanes(d, found.lanes, { ...base, maxLanes: this.laneBudget, blockOnFailure: config.onFailure === 'block' }),
+      claimLanes(d, found.lanes, { ...base, maxLanes: this.laneBudget, deep: this.lanesDeep, blockOnFailure: config.onFailure === 'block' }),
     );
-    if (claim !== null) this.laneBudget = adaptLanes(this.laneBudget, config.batchSize, claim);
+    if (claim !== null) {
+      // The one-range read of heads only while no lane is deep: a deep lane first in key order would
+      // take its whole LIMIT (claimLanes' shallowHeads).
+      this.lanesDeep = claim.deepLanes > 0;
+      if (!this.wideCalls) this.laneBudget = adaptLanes(this.laneBudget, config.batchSize, claim);
+    }
     return this.track(claim);
   }
 

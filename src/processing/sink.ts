@@ -42,5 +42,11 @@ export type Sink = {
   deliver(events: readonly SinkEvent[]): Promise<SinkResult[]>;
   /** Ready to take events (e.g. broker connected); a sink without a check is always ready. */
   ready?(): boolean;
+  /**
+   * Each call has a high fixed cost (the fhir sink: a database transaction per call). The engine
+   * then keeps many lanes per ordered claim, so each call (one event per lane) stays large, rather
+   * than draining fewer lanes deeper in more, smaller calls (lane-budget.ts).
+   */
+  readonly wideCalls?: boolean;
   close?(): Promise<void>;
 };

@@ -16,7 +16,7 @@ export type FhirSinkDeps = { fhirStore: FhirStore; map: MapMessage; options: Map
 export const fhirBundleContentType = 'application/fhir+json';
 
 export function createFhirSink(deps: FhirSinkDeps): Sink {
-  return { name: 'fhir', deliver: (events) => deliverBatch(deps, events) };
+  return { name: 'fhir', wideCalls: true, deliver: (events) => deliverBatch(deps, events) };
 }
 
 /**
