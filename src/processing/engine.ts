@@ -29,6 +29,8 @@ export type EngineDeps = {
 };
 
 const maintenanceEveryMs = 60_000;
+/** The largest parallel claim when a sink has wideCalls (see claim()). */
+const parallelWideClaim = 100;
 
 /** Error text for logs: code and a short message, never row values. */
 function describe(err: unknown): object {
@@ -152,6 +154,10 @@ export class ProcessingEngine {
     const d = runner.dialect;
     const token = `${this.instanceId}:${(this.sequence += 1)}`;
     const base = { token, leaseMs: config.leaseMs, maxEvents: config.batchSize, maxBytes: config.maxClaimBytes };
+    // parallel puts one patient's events in several workers' claims at once: with a sink that writes
+    // a claim in large transactions (fhir) they wait on each other's row locks. Measured (fhir, ADT):
+    // 1,594-1,763 events/s with claims of 100, 544-1,125 with 500.
+    if (!this.ordered && this.wideCalls) base.maxEvents = Math.min(base.maxEvents, parallelWideClaim);
     // Lapsed leases matter only after leaseMs: looked for a few times per lease, not per claim. Events
     // with a lease of their own are parallel claims' (in an ordered mode: left from before a change).
     const sweep = Date.now() - this.lastRecovery > config.leaseMs / 3;
