@@ -3,7 +3,7 @@ import type { SinkEvent } from './sink.ts';
 
 // The SQL of claims, leases and outcomes, once for both engines. Each action is a generator that
 // yields statements and receives their results, so MariaDB runs it over a connection (async) and
-// SQLite inside one synchronous transaction (claim-sqlite.ts): the same steps, the same order.
+// SQLite inside one synchronous transaction (claim-store.ts): the same steps, the same order.
 //
 // State lives in hl7_message; processing_lane rows only say who holds a lane, until when. A lane's
 // events run in id order: the claim locks free lanes (SKIP LOCKED), then takes each lane's oldest
@@ -41,6 +41,14 @@ export type Dialect = {
 };
 
 export type ClaimedEvent = Omit<SinkEvent, 'upstream'> & { attempts: number };
+
+/**
+ * Events in work given back to wait again, their lost attempt counted; the caller appends which
+ * (` AND …`): a lane taken over, a lapsed parallel lease, everything at a single instance's start.
+ */
+export const giveBackSql =
+  `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
+  ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing'`;
 
 /** What one claim holds: its fencing token, the lanes it leased (none in parallel), its events by lane then id. */
 export type Claim = {
@@ -112,7 +120,7 @@ export type LaneClaimOptions = {
    * costs its lock, head read and lease writes, so a deep backlog drains cheaper (engine.ts adapts it).
    */
   maxLanes?: number;
-  /** The last claim found most lanes deep: read heads per lane (deepHeads) even when perLane is small. */
+  /** A lane of the last claim was deep: read heads per lane (deepHeads) even when perLane is small. */
   deep?: boolean;
   /** Message bytes one claim may hold (the first event is taken whatever its size). */
   maxBytes: number;
@@ -123,7 +131,7 @@ export type LaneClaimOptions = {
  * Many lanes, each bringing one or two events (the steady state): one index range over all of them,
  * in (ordering_key, id) order, cut by a LIMIT. Cheap while lanes are shallow (~20 us a lane; the
  * UNION ALL below costs ~70 us a lane in statement overhead); a deep lane first in key order takes
- * the whole LIMIT, which the engine reads as "deep" and answers with fewer lanes (lane-budget.ts).
+ * the whole LIMIT, so the engine uses it only after a claim with no deep lane (lane-budget.ts).
  */
 function shallowHeads(d: Dialect, locked: readonly string[], perLane: number): Step {
   return {
@@ -172,12 +180,7 @@ export function* claimLanes(d: Dialect, candidates: readonly string[], o: LaneCl
   // lease ran out still names its owner.
   const takenOver = freeRows.filter((row) => row.owner !== null && row.owner !== undefined).map((row) => text(row.lane_key));
   if (takenOver.length > 0) {
-    yield {
-      sql:
-        `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-        ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND ordering_key IN ${marks(takenOver.length)}`,
-      params: takenOver,
-    };
+    yield { sql: `${giveBackSql} AND ordering_key IN ${marks(takenOver.length)}`, params: takenOver };
   }
   const blockedFrom = new Map<string, number>();
   if (o.blockOnFailure) {

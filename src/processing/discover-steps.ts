@@ -7,9 +7,9 @@ const text = (value: unknown): string => String(value);
 
 /**
  * Lanes worth trying, oldest waiting event first: with `sweep`, lanes whose lease ran out (a crashed
- * or stalled holder); the lanes of the oldest
- * waiting events; and, when those are many (a blocked lane with a deep backlog must not hide the
- * others), a few more found by walking the lane index from `cursor` (one index dive each).
+ * or stalled holder); the lanes of the oldest waiting events; and, when those are many (a blocked
+ * lane with a deep backlog must not hide the others), more found by walking the lane index from
+ * `cursor` (one index dive each).
  */
 export function* discoverLanes(
   d: Dialect,

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ProcessingConfig, SinkName } from '../config/schema.ts';
 import { claimLanes, type Claim, type Outcome } from './claim-steps.ts';
 import { claimParallel, recoverExpired } from './parallel-steps.ts';
-import { adaptLanes } from './lane-budget.ts';
+import { firstPlan, nextPlan, type LanePlan } from './lane-budget.ts';
 import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import type { StepRunner } from './claim-store.ts';
 import { deliverClaim } from './deliver.ts';
@@ -13,8 +13,8 @@ import { keyWaitingEvents, takeBackAll } from './keying-steps.ts';
 import { dropFreeLanes, finishClaim, releaseClaim, renewClaim } from './outcome-steps.ts';
 import type { Sink } from './sink.ts';
 
-// The worker loop: `concurrency` workers claim (one claim at a time per instance, so siblings never
-// race for the same lanes), deliver, and record outcomes. Idle workers wait pollIntervalMs or until
+// The worker loop: `concurrency` workers claim (in turns: at most two claims of an instance at once,
+// see claimChains), deliver, and record outcomes. Idle workers wait pollIntervalMs or until
 // wake() (this instance stored an event). No coordinator: instances share work through the claims.
 
 export type EngineDeps = {
@@ -61,17 +61,15 @@ export class ProcessingEngine {
   private maintenance: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> = Promise.resolve();
   private lastRecovery = 0;
-  /** Lanes the next ordered claim leases (adaptLanes): fewer, with more events each, while lanes are deep. */
-  private laneBudget: number;
-  /** Starts with the per-lane read of heads: safe whatever the lanes hold. */
-  private lanesDeep = true;
-  /** A sink of the routes has a high cost per call (Sink.wideCalls): the lane budget stays at batchSize. */
+  /** Lanes the next ordered claim leases and how it reads them (lane-budget.ts). */
+  private lanePlan: LanePlan;
+  /** A sink of the routes has a high cost per call (Sink.wideCalls). */
   private readonly wideCalls: boolean;
   private closing: Promise<void> | undefined;
 
   constructor(deps: EngineDeps) {
     this.deps = deps;
-    this.laneBudget = deps.config.batchSize;
+    this.lanePlan = firstPlan(deps.config.batchSize);
     const routed = new Set(deps.config.routes.flatMap((route) => route.sinks));
     this.wideCalls = [...deps.sinks.values()].some((sink) => sink.wideCalls === true && routed.has(sink.name));
     this.claimChains = Array.from({ length: deps.runner.shared && deps.config.ordering !== 'sequential' ? 2 : 1 }, () => Promise.resolve());
@@ -133,7 +131,7 @@ export class ProcessingEngine {
       const seen = this.generation;
       let claim: Claim | null = null;
       try {
-        claim = await this.claimSerially();
+        claim = await this.claimInTurn();
       } catch (err) {
         this.deps.log.warn({ err: describe(err) }, 'processing claim failed; trying again at the next poll');
       }
@@ -142,7 +140,7 @@ export class ProcessingEngine {
     }
   }
 
-  private claimSerially(): Promise<Claim | null> {
+  private claimInTurn(): Promise<Claim | null> {
     const chain = (this.claimTurn += 1) % this.claimChains.length;
     const result = this.claimChains[chain]!.then(() => (this.stopping ? null : this.claim()));
     this.claimChains[chain] = result.catch(() => undefined);
@@ -167,20 +165,15 @@ export class ProcessingEngine {
     }
     if (!this.ordered) return this.track(await runner.transact(() => claimParallel(d, base)));
     // Candidates beyond the budget: lanes other instances hold are skipped, and the claim still fills.
-    const want = Math.min(config.batchSize, this.laneBudget * 4);
+    const want = Math.min(config.batchSize, this.lanePlan.lanes * 4);
     const found = await runner.read(() => discoverLanes(d, want, this.held, this.cursor, sweep));
     this.cursor = found.cursor;
     if (found.lanes.length === 0) return null;
     await runner.read(() => ensureLanes(d, found.lanes));
     const claim = await runner.transact(() =>
-      claimLanes(d, found.lanes, { ...base, maxLanes: this.laneBudget, deep: this.lanesDeep, blockOnFailure: config.onFailure === 'block' }),
+      claimLanes(d, found.lanes, { ...base, maxLanes: this.lanePlan.lanes, deep: this.lanePlan.deep, blockOnFailure: config.onFailure === 'block' }),
     );
-    if (claim !== null) {
-      // The one-range read of heads only while no lane is deep: a deep lane first in key order would
-      // take its whole LIMIT (claimLanes' shallowHeads).
-      this.lanesDeep = claim.deepLanes > 0;
-      if (!this.wideCalls) this.laneBudget = adaptLanes(this.laneBudget, config.batchSize, claim);
-    }
+    if (claim !== null) this.lanePlan = nextPlan(this.lanePlan, config.batchSize, claim, this.wideCalls);
     return this.track(claim);
   }
 

@@ -1,5 +1,5 @@
 import { keyingOf, orderingKeyFor, type OrderingMode } from './ordering-key.ts';
-import type { Dialect, Steps } from './claim-steps.ts';
+import { giveBackSql, type Dialect, type Steps } from './claim-steps.ts';
 
 // Lane keys of waiting events (ordering_key): given at ingest, and given again here to events that
 // lost theirs (put back by an operator, taken back from a dead parallel claim) or whose keying
@@ -39,7 +39,7 @@ function* keyEvents(mode: OrderingMode, states: readonly string[], onlyUnkeyed: 
 }
 
 /** Waiting and failed events without a key get `mode`'s (an index range on (processing_state, ordering_key, id)). */
-export function keyUnkeyed(_d: Dialect, mode: OrderingMode): Steps<number> {
+export function keyUnkeyed(mode: OrderingMode): Steps<number> {
   return keyEvents(mode, ['received', 'failed'], true);
 }
 
@@ -51,7 +51,7 @@ export function keyUnkeyed(_d: Dialect, mode: OrderingMode): Steps<number> {
 export function* keyWaitingEvents(d: Dialect, mode: OrderingMode): Steps<number> {
   const keying = keyingOf(mode);
   const setting = yield { sql: `SELECT value FROM processing_setting WHERE name = 'ordering'${d.forUpdate}`, params: [] };
-  if (setting.rows[0]?.value === keying) return yield* keyUnkeyed(d, mode);
+  if (setting.rows[0]?.value === keying) return yield* keyUnkeyed(mode);
   // Claims held under the old keys (an instance that died, or one still running the old setting) are
   // taken back; their finish then writes nothing (finishClaim's fence).
   yield* takeBackAll();
@@ -64,10 +64,5 @@ export function* keyWaitingEvents(d: Dialect, mode: OrderingMode): Steps<number>
 /** Every claim given back: lanes free, events in work waiting again (attempts + 1). SQLite's start-up (one instance). */
 export function* takeBackAll(): Steps<void> {
   yield { sql: 'DELETE FROM processing_lane', params: [] };
-  yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing'`,
-    params: [],
-  };
+  yield { sql: giveBackSql, params: [] };
 }

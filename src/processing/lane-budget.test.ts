@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptLanes, minLanes } from './lane-budget.ts';
+import { adaptLanes, firstPlan, minLanes, nextPlan } from './lane-budget.ts';
 
 const claimOf = (lanes: number, events: number, deepLanes: number) => ({
   lanes: Array.from({ length: lanes }, (_, i) => `L${i}`),
@@ -22,5 +22,16 @@ describe('the lane budget of ordered claims', () => {
 
   it('aims for sixteen events a lane at the least', () => {
     expect([1, 16, 17, 100, 1000].map(minLanes)).toEqual([1, 1, 2, 7, 63]);
+  });
+});
+
+describe('the plan of the next ordered claim', () => {
+  const cases = [
+    { name: 'adapts the lanes and reads lane by lane after a deep lane', wide: false, claim: claimOf(100, 100, 80), next: { lanes: 50, deep: true } },
+    { name: 'reads in one range after a claim with no deep lane', wide: false, claim: claimOf(90, 95, 0), next: { lanes: 100, deep: false } },
+    { name: 'keeps every lane for a sink with wide calls', wide: true, claim: claimOf(100, 100, 80), next: { lanes: 100, deep: true } },
+  ];
+  it.each(cases)('$name', ({ wide, claim, next }) => {
+    expect(nextPlan(firstPlan(100), 100, claim, wide)).toEqual(next);
   });
 });

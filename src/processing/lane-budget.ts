@@ -8,6 +8,21 @@ import type { Claim } from './claim-steps.ts';
 /** The fewest lanes a claim of `batchSize` aims for: each then brings up to 16 events. */
 export const minLanes = (batchSize: number): number => Math.max(1, Math.ceil(batchSize / 16));
 
+/** What the next ordered claim asks for: how many lanes, and whether to read their heads lane by lane. */
+export type LanePlan = { lanes: number; deep: boolean };
+
+/** The first claim: every lane it may take, read lane by lane (safe whatever the lanes hold). */
+export const firstPlan = (batchSize: number): LanePlan => ({ lanes: batchSize, deep: true });
+
+/**
+ * After a claim: the lane budget adapts (adaptLanes) unless a routed sink has wideCalls (each call is
+ * one event per lane: it stays at batchSize); heads are read in one range only after a claim with no
+ * deep lane (a deep lane first in key order would take that read's whole LIMIT).
+ */
+export function nextPlan(plan: LanePlan, batchSize: number, claim: Pick<Claim, 'lanes' | 'events' | 'deepLanes'>, wideCalls: boolean): LanePlan {
+  return { lanes: wideCalls ? plan.lanes : adaptLanes(plan.lanes, batchSize, claim), deep: claim.deepLanes > 0 };
+}
+
 /**
  * The next claim's lane budget from what this claim found: halved while most of its lanes were deep
  * (more waited behind what each could bring), doubled while the claim came back less than half full.

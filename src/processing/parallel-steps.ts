@@ -1,13 +1,13 @@
 import { keyUnkeyed } from './keying-steps.ts';
 import type { OrderingMode } from './ordering-key.ts';
-import { eventColumns, idList, toEvent, type Claim, type ClaimedEvent, type Dialect, type Steps } from './claim-steps.ts';
+import { eventColumns, giveBackSql, idList, toEvent, type Claim, type ClaimedEvent, type Dialect, type Steps } from './claim-steps.ts';
 
 // `parallel`: events claimed directly, oldest due first, with no lane; each holds its own lease.
 
 /**
  * `parallel` has no lane: each event carries the claim's token and lease. Its ordering_key (unused
- * while it is in work; the claim holds it in memory) is cleared so the row does not grow (docs/processing.md);
- * finishClaim puts it back on an event that waits again, recoverExpired re-keys a dead claim's.
+ * while it is in work; the claim holds it in memory) is cleared so the row does not
+ * grow (docs/processing.md); finishClaim puts it back on an event that waits again, recoverExpired re-keys a dead claim's.
  */
 function* markProcessing(d: Dialect, events: readonly ClaimedEvent[], token: string, leaseMs: number): Steps<void> {
   yield {
@@ -48,12 +48,7 @@ export function* claimParallel(d: Dialect, o: { token: string; leaseMs: number; 
  * lapse instead (claimLanes takes them over).
  */
 export function* recoverExpired(d: Dialect, mode: OrderingMode): Steps<number> {
-  const result = yield {
-    sql:
-      `UPDATE hl7_message SET processing_state = 'received', processing_owner = NULL, next_attempt_at = NULL,` +
-      ` processing_attempts = COALESCE(processing_attempts, 0) + 1 WHERE processing_state = 'processing' AND next_attempt_at < ${d.now()}`,
-    params: [],
-  };
-  if (result.affected > 0) yield* keyUnkeyed(d, mode);
+  const result = yield { sql: `${giveBackSql} AND next_attempt_at < ${d.now()}`, params: [] };
+  if (result.affected > 0) yield* keyUnkeyed(mode);
   return result.affected;
 }

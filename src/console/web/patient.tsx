@@ -4,7 +4,7 @@ import type { PatientTimeline } from '../api.ts';
 import { get } from './api.ts';
 import { codeText, identifierText, nameText, patientName, periodText, quantityText, rangeText, replacedBy } from './fhir-text.ts';
 import { href } from './route.ts';
-import { AckBadge, ErrorNote, Facts, PageHeading, StateBadge, errorText, formatTime } from './widgets.tsx';
+import { AckBadge, ErrorNote, Facts, MessageTimeTypeCells, PageHeading, StateBadge, errorText, formatTime } from './widgets.tsx';
 
 // The Patient 360 card: everything GET /fhir/Patient/:id/$everything returns (following `next`
 // links up to a bound), grouped for reading, and the timeline of the events that built it.
@@ -241,12 +241,7 @@ function Timeline({ timeline }: { timeline: PatientTimeline }) {
       <tbody>
         {timeline.events.map((e) => (
           <tr key={e.messageId}>
-            <th scope="row">
-              <a href={href.message(e.messageId)} aria-label={`Message ${e.messageId}, received ${formatTime(e.receivedAt)}`}>
-                {formatTime(e.receivedAt)}
-              </a>
-            </th>
-            <td>{e.type === null ? '—' : `${e.type}^${e.event ?? ''}`}</td>
+            <MessageTimeTypeCells id={e.messageId} receivedAt={e.receivedAt} type={e.type} event={e.event} />
             <td>
               <AckBadge code={e.ackCode} />
             </td>

@@ -81,16 +81,25 @@ export function Facts({ items }: { items: Array<[string, ComponentChildren]> }) 
   );
 }
 
-/** A list row's first cells: receipt time (the row's link, the row header), type^event, control id. */
-export function MessageKeyCells({ item }: { item: Pick<MessageItem, 'id' | 'receivedAt' | 'type' | 'event' | 'controlId'> }) {
+/** A message row's first cells: receipt time (the row's link, the row header), type^event. */
+export function MessageTimeTypeCells({ id, receivedAt, type, event }: { id: number; receivedAt: string; type: string | null; event: string | null }) {
   return (
     <>
       <th scope="row">
-        <a href={href.message(item.id)} aria-label={`Message ${item.id}, received ${formatTime(item.receivedAt)}`}>
-          {formatTime(item.receivedAt)}
+        <a href={href.message(id)} aria-label={`Message ${id}, received ${formatTime(receivedAt)}`}>
+          {formatTime(receivedAt)}
         </a>
       </th>
-      <td>{item.type === null ? '—' : `${item.type}^${item.event ?? ''}`}</td>
+      <td>{type === null ? '—' : `${type}^${event ?? ''}`}</td>
+    </>
+  );
+}
+
+/** A list row's first cells: receipt time, type^event, control id. */
+export function MessageKeyCells({ item }: { item: Pick<MessageItem, 'id' | 'receivedAt' | 'type' | 'event' | 'controlId'> }) {
+  return (
+    <>
+      <MessageTimeTypeCells id={item.id} receivedAt={item.receivedAt} type={item.type} event={item.event} />
       <td class="mono">{item.controlId ?? '—'}</td>
     </>
   );
