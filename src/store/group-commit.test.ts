@@ -171,4 +171,23 @@ describe('group commit', () => {
     await expect(committer(m.commit).submit([])).resolves.toEqual([]);
     expect(m.calls).toHaveLength(0);
   });
+
+  it('reports how busy its commits keep it: the share of time a commit ran', async () => {
+    let now = 0;
+    const m = manualCommit();
+    const c = committer(m.commit, { clock: () => now });
+    expect(c.busyShare()).toBe(0);
+    const first = c.submit([row('a')]);
+    await m.started(1);
+    now = 250;
+    expect(c.busyShare()).toBe(0); // one busy window is a burst
+    now = 500;
+    expect(c.busyShare()).toBe(1);
+    m.calls[0]!.finish();
+    await first;
+    now = 750;
+    c.busyShare();
+    now = 1000;
+    expect(c.busyShare()).toBe(0);
+  });
 });

@@ -1,3 +1,4 @@
+import { createBusyMeter } from './busy-meter.ts';
 import { StoreUnavailableError, type InsertResult, type NewMessage } from './store.ts';
 
 // Group commit (issue 3): rows that arrive while a commit runs wait, and all of them go into the next
@@ -24,10 +25,14 @@ export type GroupCommitOptions = {
   deadlineMs?: number;
   /** Groups committing at the same time (separate connections). */
   concurrency?: number;
+  /** Milliseconds, for busyShare (tests set it); performance.now by default. */
+  clock?: () => number;
 };
 
 export type GroupCommitter = {
   submit(rows: readonly NewMessage[]): Promise<InsertResult[]>;
+  /** 0..1: the share of the last quarter second in which a commit ran (busy-meter.ts). */
+  busyShare(): number;
   /** Refuses new rows; resolves once every accepted entry is settled. */
   close(): Promise<void>;
 };
@@ -42,6 +47,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   let closed = false;
   let idleWaiters: (() => void)[] = [];
   const deadlines = createDeadlines(options.deadlineMs, expire);
+  const meter = createBusyMeter(250, options.clock);
 
   function submit(rows: readonly NewMessage[]): Promise<InsertResult[]> {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
@@ -111,12 +117,14 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
 
   async function runGroup(group: Entry[]): Promise<void> {
     running += 1;
+    meter.started();
     try {
       const outcomes = await options.commit(group);
       group.forEach((entry, i) => entry.settle(outcomes[i] ?? { ok: false, error: new Error('no outcome for an entry') }));
     } catch (err) {
       for (const entry of group) entry.settle({ ok: false, error: err });
     } finally {
+      meter.ended();
       running -= 1;
       startGroups();
       wakeIfIdle();
@@ -138,7 +146,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
     });
   }
 
-  return { submit, close };
+  return { submit, close, busyShare: () => meter.share() };
 }
 
 /**

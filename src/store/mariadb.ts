@@ -142,6 +142,7 @@ function buildStore(pool: MariaDbPool, config: DbConfig, traits: InsertTraits, c
       if (result === undefined) throw new Error('no result for the row');
       return result;
     },
+    commitBusyShare: () => committer.busyShare(),
     insertMessages: async (rows) => {
       const refused = oversized(rows);
       if (refused !== null) throw refused;

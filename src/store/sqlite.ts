@@ -102,6 +102,7 @@ export function createSqliteStore(config: DbConfig, options: StoreOptions = {}):
       if (result === undefined) throw new Error('no result for the row');
       return result;
     },
+    commitBusyShare: () => committer.busyShare(),
     insertMessages: (rows) => committer.submit(rows),
     getMessage: (id) =>
       guarded(() => {

@@ -133,6 +133,12 @@ export type Store = {
   /** Newest first, without the blobs (see MessageSummary). For operators and tests. */
   listMessages(filter?: MessageFilter): Promise<MessageSummary[]>;
   countMessages(filter?: MessageFilter): Promise<number>;
+  /**
+   * 0..1: the share of the last quarter second in which an ingest commit ran. Near 1, senders are
+   * queueing for the store (processing yields to them: src/processing/ingest-yield.ts). Absent on
+   * test doubles.
+   */
+  commitBusyShare?(): number;
   close(): Promise<void>;
   /**
    * The engine underneath, for the other workloads that live in the same database (processing
