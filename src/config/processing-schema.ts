@@ -56,6 +56,12 @@ export const processingSchema = z
      * taken alone. At most `concurrency` claims are held at once.
      */
     maxClaimBytes: z.number().int().min(1024).default(8 * MiB),
+    /**
+     * While this instance's ingest commits run back to back (senders queueing for the store),
+     * processing takes at most this share of the time, so ACKs come first; the backlog it leaves is
+     * drained at full speed once ingest eases (docs/processing.md). 1: never yield.
+     */
+    shareWhileIngestBusy: z.number().min(0.01).max(1).default(0.1),
     /** A claim not renewed for this long is taken over by another instance. */
     leaseMs: z.number().int().min(1000).default(30_000),
     /** How often an idle instance looks for new work (this instance's own ingest wakes it at once). */

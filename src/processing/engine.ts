@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ProcessingConfig, SinkName } from '../config/schema.ts';
 import { claimLanes, type Claim, type Outcome } from './claim-steps.ts';
 import { claimParallel, recoverExpired } from './parallel-steps.ts';
-import { firstPlan, nextPlan, type LanePlan } from './lane-budget.ts';
+import { claimLimit, firstPlan, nextPlan, type LanePlan } from './lane-budget.ts';
 import { discoverLanes, ensureLanes } from './discover-steps.ts';
 import type { StepRunner } from './claim-store.ts';
 import { deliverClaim } from './deliver.ts';
@@ -12,6 +12,7 @@ import { silentObserver, type FinalState, type ProcessingObserver } from './obse
 import { keyWaitingEvents, takeBackAll } from './keying-steps.ts';
 import { dropFreeLanes, finishClaim, releaseClaim, renewClaim } from './outcome-steps.ts';
 import type { Sink } from './sink.ts';
+import { createIngestYield, longestRestMs, saturatedAt, type IngestYield } from './ingest-yield.ts';
 
 // The worker loop: `concurrency` workers claim (in turns: at most two claims of an instance at once,
 // see claimChains), deliver, and record outcomes. Idle workers wait pollIntervalMs or until
@@ -26,11 +27,11 @@ export type EngineDeps = {
   /** close(): in-flight claims get this long to finish, then are given back (mllp.drainTimeoutMs). */
   drainTimeoutMs: number;
   random?: () => number;
+  /** The store's ingest commit busy share (Store.commitBusyShare): processing yields while it is high. */
+  ingestBusyShare?: () => number;
 };
 
 const maintenanceEveryMs = 60_000;
-/** The largest parallel claim when a sink has wideCalls (see claim()). */
-const parallelWideClaim = 100;
 
 /** Error text for logs: code and a short message, never row values. */
 function describe(err: unknown): object {
@@ -44,7 +45,8 @@ export class ProcessingEngine {
   private readonly deps: EngineDeps;
   private stopping = false;
   private workers: Promise<void>[] = [];
-  private readonly inFlight = new Set<Claim>();
+  /** Claims being handled, and when each was started (for the ingest yield). */
+  private readonly inFlight = new Map<Claim, number>();
   private readonly held = new Set<string>();
   private cursor = '';
   private sequence = 0;
@@ -66,12 +68,16 @@ export class ProcessingEngine {
   /** A sink of the routes has a high cost per call (Sink.wideCalls). */
   private readonly wideCalls: boolean;
   private closing: Promise<void> | undefined;
+  private readonly yielder: IngestYield;
+  private stopNow: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.stopNow = resolve));
 
   constructor(deps: EngineDeps) {
     this.deps = deps;
     this.lanePlan = firstPlan(deps.config.batchSize);
     const routed = new Set(deps.config.routes.flatMap((route) => route.sinks));
     this.wideCalls = [...deps.sinks.values()].some((sink) => sink.wideCalls === true && routed.has(sink.name));
+    this.yielder = createIngestYield(deps.ingestBusyShare, { share: deps.config.shareWhileIngestBusy, busyAt: saturatedAt, maxRestMs: longestRestMs });
     this.claimChains = Array.from({ length: deps.runner.shared && deps.config.ordering !== 'sequential' ? 2 : 1 }, () => Promise.resolve());
   }
 
@@ -147,15 +153,23 @@ export class ProcessingEngine {
     return result;
   }
 
+  /** Waits `ms`, or less when the engine stops. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+
   private async claim(): Promise<Claim | null> {
     const { runner, config } = this.deps;
+    const rest = this.yielder.restMs();
+    if (rest > 0) await this.pause(rest);
+    if (this.stopping) return null;
+    const started = performance.now();
     const d = runner.dialect;
     const token = `${this.instanceId}:${(this.sequence += 1)}`;
-    const base = { token, leaseMs: config.leaseMs, maxEvents: config.batchSize, maxBytes: config.maxClaimBytes };
-    // parallel puts one patient's events in several workers' claims at once: with a sink that writes
-    // a claim in large transactions (fhir) they wait on each other's row locks. Measured (fhir, ADT):
-    // 1,594-1,763 events/s with claims of 100, 544-1,125 with 500.
-    if (!this.ordered && this.wideCalls) base.maxEvents = Math.min(base.maxEvents, parallelWideClaim);
+    const maxEvents = claimLimit(config.batchSize, { parallelWide: !this.ordered && this.wideCalls, yielding: this.yielder.yielding() });
+    const base = { token, leaseMs: config.leaseMs, maxEvents, maxBytes: config.maxClaimBytes };
     // Lapsed leases matter only after leaseMs: looked for a few times per lease, not per claim. Events
     // with a lease of their own are parallel claims' (in an ordered mode: left from before a change).
     const sweep = Date.now() - this.lastRecovery > config.leaseMs / 3;
@@ -163,23 +177,24 @@ export class ProcessingEngine {
       this.lastRecovery = Date.now();
       await runner.transact(() => recoverExpired(d, config.ordering));
     }
-    if (!this.ordered) return this.track(await runner.transact(() => claimParallel(d, base)));
+    if (!this.ordered) return this.track(await runner.transact(() => claimParallel(d, base)), started);
     // Candidates beyond the budget: lanes other instances hold are skipped, and the claim still fills.
-    const want = Math.min(config.batchSize, this.lanePlan.lanes * 4);
+    const lanes = Math.min(this.lanePlan.lanes, maxEvents);
+    const want = Math.min(maxEvents, lanes * 4);
     const found = await runner.read(() => discoverLanes(d, want, this.held, this.cursor, sweep));
     this.cursor = found.cursor;
     if (found.lanes.length === 0) return null;
     await runner.read(() => ensureLanes(d, found.lanes));
     const claim = await runner.transact(() =>
-      claimLanes(d, found.lanes, { ...base, maxLanes: this.lanePlan.lanes, deep: this.lanePlan.deep, blockOnFailure: config.onFailure === 'block' }),
+      claimLanes(d, found.lanes, { ...base, maxLanes: lanes, deep: this.lanePlan.deep, blockOnFailure: config.onFailure === 'block' }),
     );
-    if (claim !== null) this.lanePlan = nextPlan(this.lanePlan, config.batchSize, claim, this.wideCalls);
-    return this.track(claim);
+    if (claim !== null) this.lanePlan = nextPlan(this.lanePlan, maxEvents, claim, this.wideCalls);
+    return this.track(claim, started);
   }
 
-  private track(claim: Claim | null): Claim | null {
+  private track(claim: Claim | null, started: number): Claim | null {
     if (claim === null) return null;
-    this.inFlight.add(claim);
+    this.inFlight.set(claim, started);
     for (const lane of claim.lanes) this.held.add(lane);
     return claim;
   }
@@ -228,6 +243,8 @@ export class ProcessingEngine {
   }
 
   private untrack(claim: Claim): void {
+    const started = this.inFlight.get(claim);
+    if (started !== undefined) this.yielder.spent(performance.now() - started);
     this.inFlight.delete(claim);
     for (const lane of claim.lanes) this.held.delete(lane);
   }
@@ -256,6 +273,7 @@ export class ProcessingEngine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopping = true;
+      this.stopNow();
       clearInterval(this.maintenance);
       this.wake();
       let timer: NodeJS.Timeout | undefined;
@@ -265,7 +283,7 @@ export class ProcessingEngine {
       clearTimeout(timer);
       const { runner, log } = this.deps;
       if (!finished) {
-        for (const claim of [...this.inFlight]) {
+        for (const claim of [...this.inFlight.keys()]) {
           this.untrack(claim);
           await runner.transact(() => releaseClaim(runner.dialect, claim)).catch((err: unknown) => log.warn({ err: describe(err) }, 'processing claim could not be given back'));
         }

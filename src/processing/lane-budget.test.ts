@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptLanes, firstPlan, minLanes, nextPlan } from './lane-budget.ts';
+import { adaptLanes, claimLimit, firstPlan, minLanes, nextPlan } from './lane-budget.ts';
 
 const claimOf = (lanes: number, events: number, deepLanes: number) => ({
   lanes: Array.from({ length: lanes }, (_, i) => `L${i}`),
@@ -33,5 +33,18 @@ describe('the plan of the next ordered claim', () => {
   ];
   it.each(cases)('$name', ({ wide, claim, next }) => {
     expect(nextPlan(firstPlan(100), 100, claim, wide)).toEqual(next);
+  });
+});
+
+describe('the size of the next claim', () => {
+  const cases = [
+    { name: 'batchSize by default', batchSize: 500, parallelWide: false, yielding: false, limit: 500 },
+    { name: 'at most 100 in parallel with a wideCalls sink', batchSize: 500, parallelWide: true, yielding: false, limit: 100 },
+    { name: 'at most 100 while yielding to ingest', batchSize: 500, parallelWide: false, yielding: true, limit: 100 },
+    { name: 'both', batchSize: 500, parallelWide: true, yielding: true, limit: 100 },
+    { name: 'never more than batchSize', batchSize: 40, parallelWide: true, yielding: true, limit: 40 },
+  ];
+  it.each(cases)('$name', ({ batchSize, parallelWide, yielding, limit }) => {
+    expect(claimLimit(batchSize, { parallelWide, yielding })).toBe(limit);
   });
 });

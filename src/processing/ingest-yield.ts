@@ -1,0 +1,55 @@
+// Processing yields to ingest (docs/processing.md, "When ingest is saturated"). Both share one
+// database and, on a small machine, its cores: a claim's writes lengthen the commits senders wait on
+// for their ACK. While the store's ingest commits run back to back (busy for `busyAt` of the last
+// quarter second), every claim this instance makes is followed by a rest, so that claims take at most
+// `share` of the time: a claim that took 10 ms with a share of 0.1 holds the next one back 90 ms.
+// The backlog grows while senders are served first, and each claim then finds more events per lane
+// (cheaper per event); once ingest eases, processing runs at full speed again. A rest never exceeds
+// maxRestMs, so processing always moves.
+
+/**
+ * Ingest counts as saturated from this commit busy share (over each of the last two quarter seconds,
+ * busy-meter.ts). Measured on a 2-vCPU VM with processing on: 0.83-1.0 with 32 senders waiting on
+ * their ACKs, 0.3-0.6 at a steady 2,000 msg/s, up to 0.8 while that load starts (bench/processing.ts).
+ */
+export const saturatedAt = 0.85;
+/** The longest single rest (the lag it may add): processing claims at least twice a second, whatever ingest does. */
+export const longestRestMs = 500;
+
+export type IngestYieldOptions = {
+  /** Share of the time claims may take while ingest is saturated; 1 never yields. */
+  share: number;
+  /** The commit busy share (0..1) from which ingest counts as saturated. */
+  busyAt: number;
+  /** The longest single rest. */
+  maxRestMs: number;
+};
+
+export type IngestYield = {
+  /** Ingest is saturated now: claims are kept small (lane-budget.ts, claimLimit). */
+  yielding(): boolean;
+  /** How long the next claim waits (0: go). */
+  restMs(now?: number): number;
+  /** A claim's work (claim to recorded outcome) took `ms`; while ingest is saturated, it earns a rest. */
+  spent(ms: number, now?: number): void;
+};
+
+export function createIngestYield(
+  busyShare: (() => number) | undefined,
+  options: IngestYieldOptions,
+  clock: () => number = () => performance.now(),
+): IngestYield {
+  let restUntil = 0;
+  const yielding = (): boolean => busyShare !== undefined && options.share < 1 && busyShare() >= options.busyAt;
+  return {
+    yielding,
+    restMs(now = clock()) {
+      return Math.max(0, restUntil - now);
+    },
+    spent(ms, now = clock()) {
+      if (!yielding()) return;
+      const rest = (ms * (1 - options.share)) / options.share;
+      restUntil = Math.min(now + options.maxRestMs, Math.max(restUntil, now) + rest);
+    },
+  };
+}
