@@ -132,6 +132,9 @@ function processingSection(db: BenchDb): Promise<void> {
     modes: list(flags.modes),
     sinks: list(flags.sinks),
     drainOnly: flags['drain-only'] === true,
+    // The ingest ratio: alone and with processing, alternated, at least 3 pairs (single runs of the
+    // same build differed by up to 1.7x on the 2-vCPU VM).
+    ingestPairs: Math.max(3, repeats),
     amqpUrl: process.env.HL7_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     out,
   });
