@@ -9,7 +9,9 @@ import type { ClaimedEvent, Outcome } from './claim-steps.ts';
 // holds at most one event per lane (round n holds every lane's n-th event), so an event takes effect
 // only after the one before it in its lane succeeded at every sink; at a failure the lane stops and
 // its later events of this claim are released (they wait again, behind the failed one). A claim of
-// many lanes still makes large sink calls; `sequential` (one lane) makes one call per event.
+// many lanes still makes large sink calls; `sequential` (one lane) makes one call per event. When
+// every routed sink keeps order within a call (Sink.keepsOrder), a call holds the claim's lanes
+// whole, in lane order: the sink itself reports everything after a failure as failed.
 
 export type DeliverContext = {
   routes: readonly ProcessingRoute[];
@@ -17,6 +19,8 @@ export type DeliverContext = {
   retry: ProcessingConfig['retry'];
   /** Lanes keep order (every mode but parallel). */
   ordered: boolean;
+  /** Every routed sink keeps order within a call (Sink.keepsOrder): a call may hold whole lanes. */
+  wholeLanes?: boolean;
   observer: ProcessingObserver;
   random: () => number;
   /** True once the claim's lease was lost: nothing more is delivered. */
@@ -25,13 +29,25 @@ export type DeliverContext = {
 
 type Routed = { event: ClaimedEvent; route: ProcessingRoute; upstream: Map<SinkName, SinkOutput> };
 
-/** Ordered: round n holds the n-th event of every lane. Parallel: one round with every event. */
-function roundsOf(events: readonly ClaimedEvent[], ordered: boolean): ClaimedEvent[][] {
+/**
+ * The calls' rounds. Parallel: one round with every event. Ordered: round n holds the n-th event of
+ * every lane; with whole lanes (the sinks keep order within a call), the n-th run of the lane's
+ * consecutive events that go to the same route (usually the whole lane), so a lane's events still
+ * take effect in id order across routes. Within a round, each lane's events stay in id order.
+ */
+function roundsOf(events: readonly ClaimedEvent[], ordered: boolean, wholeLanes: boolean, routeOf: (e: ClaimedEvent) => unknown): ClaimedEvent[][] {
   if (!ordered) return [[...events]];
-  const lanes = new Map<string, ClaimedEvent[]>();
-  for (const event of events) lanes.set(event.orderingKey, [...(lanes.get(event.orderingKey) ?? []), event]);
+  const lanes = new Map<string, ClaimedEvent[][]>();
+  for (const event of events) {
+    const runs = lanes.get(event.orderingKey) ?? [];
+    const last = runs.at(-1);
+    const previous = last?.at(-1);
+    if (wholeLanes && last !== undefined && previous !== undefined && routeOf(previous) === routeOf(event)) last.push(event);
+    else runs.push([event]);
+    lanes.set(event.orderingKey, runs);
+  }
   const rounds: ClaimedEvent[][] = [];
-  for (const laneEvents of lanes.values()) laneEvents.forEach((event, n) => (rounds[n] ??= []).push(event));
+  for (const runs of lanes.values()) runs.forEach((run, n) => (rounds[n] ??= []).push(...run));
   return rounds;
 }
 
@@ -95,12 +111,14 @@ export async function deliverClaim(ctx: DeliverContext, events: readonly Claimed
   const outcomes = new Map<number, Outcome>();
   /** Lanes stopped by a failure in this claim. */
   const stopped = new Set<string>();
-  for (const round of roundsOf(events, ctx.ordered)) {
+  const matches = new Map(events.map((event) => [event.id, matchRoute(ctx.routes, event)]));
+  const matchOf = (event: ClaimedEvent) => matches.get(event.id) ?? matchRoute(ctx.routes, event);
+  for (const round of roundsOf(events, ctx.ordered, ctx.wholeLanes === true, (event) => matchOf(event).route)) {
     if (ctx.lost()) break;
     const byRoute = new Map<ProcessingRoute, Routed[]>();
     for (const event of round) {
       if (ctx.ordered && stopped.has(event.orderingKey)) continue;
-      const match = matchRoute(ctx.routes, event);
+      const match = matchOf(event);
       if (match.route === null) outcomes.set(event.id, { kind: 'skipped', reason: match.reason });
       else byRoute.set(match.route, [...(byRoute.get(match.route) ?? []), { event, route: match.route, upstream: new Map() }]);
     }
@@ -110,6 +128,9 @@ export async function deliverClaim(ctx: DeliverContext, events: readonly Claimed
         route,
         group,
         (r, sink, result) => {
+          // Whole lanes: what follows a failed event in its lane failed with it (Sink.keepsOrder)
+          // and waits again as it was, without spending an attempt.
+          if (ctx.ordered && stopped.has(r.event.orderingKey)) return;
           outcomes.set(r.event.id, failure(ctx, r.event, sink, result));
           stopped.add(r.event.orderingKey);
         },

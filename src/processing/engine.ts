@@ -67,6 +67,8 @@ export class ProcessingEngine {
   private lanePlan: LanePlan;
   /** A sink of the routes has a high cost per call (Sink.wideCalls). */
   private readonly wideCalls: boolean;
+  /** Every sink of the routes keeps order within a call (Sink.keepsOrder). */
+  private readonly wholeLanes: boolean;
   private closing: Promise<void> | undefined;
   private readonly yielder: IngestYield;
   private stopNow: () => void = () => undefined;
@@ -76,7 +78,9 @@ export class ProcessingEngine {
     this.deps = deps;
     this.lanePlan = firstPlan(deps.config.batchSize);
     const routed = new Set(deps.config.routes.flatMap((route) => route.sinks));
-    this.wideCalls = [...deps.sinks.values()].some((sink) => sink.wideCalls === true && routed.has(sink.name));
+    const routedSinks = [...deps.sinks.values()].filter((sink) => routed.has(sink.name));
+    this.wideCalls = routedSinks.some((sink) => sink.wideCalls === true);
+    this.wholeLanes = routed.size > 0 && [...routed].every((name) => deps.sinks.get(name)?.keepsOrder === true);
     this.yielder = createIngestYield(deps.ingestBusyShare, { share: deps.config.shareWhileIngestBusy, busyAt: saturatedAt, maxRestMs: longestRestMs });
     this.claimChains = Array.from({ length: deps.runner.shared && deps.config.ordering !== 'sequential' ? 2 : 1 }, () => Promise.resolve());
   }
@@ -218,6 +222,7 @@ export class ProcessingEngine {
           sinks: this.deps.sinks,
           retry: config.retry,
           ordered: this.ordered,
+          wholeLanes: this.wholeLanes,
           observer: this.deps.observer ?? silentObserver,
           random: this.deps.random ?? Math.random,
           lost: () => lost || !this.inFlight.has(claim),

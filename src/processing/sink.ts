@@ -48,5 +48,12 @@ export type Sink = {
    * than draining fewer lanes deeper in more, smaller calls (lane-budget.ts).
    */
   readonly wideCalls?: boolean;
+  /**
+   * Takes a call's events in the order given, and once one fails reports every later one as failed
+   * too (amqp: one channel, results in order; log and noop never fail). When every sink of the
+   * routes does, an ordered call may hold several events of a lane, in lane order, instead of one
+   * (deliver.ts): a claim is then one call per sink, not one per event of its deepest lane.
+   */
+  readonly keepsOrder?: boolean;
   close?(): Promise<void>;
 };

@@ -25,6 +25,8 @@ export async function createAmqpSink(config: AmqpSinkConfig, log: Logger, option
   const link = await openAmqpLink(config, sinkLog, options.reconnect ?? defaultReconnect);
   return {
     name: 'amqp',
+    // One channel, publishes in call order, results in order (inOrder below).
+    keepsOrder: true,
     ready: () => link.channel() !== null,
     deliver: (events) => deliverBatch(link, config, events),
     close: () => link.close(),

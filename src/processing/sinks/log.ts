@@ -8,6 +8,7 @@ import type { Sink } from '../sink.ts';
 export function createLogSink(log: Logger, name: SinkName = 'log', would = 'deliver'): Sink {
   return {
     name,
+    keepsOrder: true,
     deliver: async (events) =>
       events.map((event) => {
         log.info({ sink: name, id: event.id, messageType: event.messageType, triggerEvent: event.triggerEvent, bytes: event.raw.length }, `would ${would}`);
@@ -18,5 +19,5 @@ export function createLogSink(log: Logger, name: SinkName = 'log', would = 'deli
 
 /** Accepts everything and does nothing: for measurements, and routes that only mark events processed. */
 export function createNoopSink(): Sink {
-  return { name: 'noop', deliver: async (events) => events.map(() => ({ ok: true })) };
+  return { name: 'noop', keepsOrder: true, deliver: async (events) => events.map(() => ({ ok: true })) };
 }
