@@ -10,8 +10,10 @@ import { startOurService, type ServerProcess } from './servers.ts';
 //   1. drain rate per ordering mode and sink: a backlog stored with processing off, then a service
 //      with processing on, timed from listening until nothing waits;
 //   2. lag (received_at → processed_at) p50/p99 at a steady open-loop ingest rate;
-//   3. ingest at 32 connections with processing on (noop sink) against processing off, same run.
+//   3. ingest at 32 connections with processing on (noop sink) against processing off, same run,
+//      in alternated pairs (the ratio of the medians), with what processing cleared meanwhile.
 // Messages spread over `patients` patients (PID-3), so per-patient has that many lanes.
+// HL7_BENCH_DRAIN_PROFILE=<dir>: the draining services write a CPU profile there (node --cpu-prof).
 
 export type ProcessingBenchOptions = {
   timing: Timing;
@@ -84,7 +86,7 @@ async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchO
   await storeBacklog(db, options, tag, kind);
   const before = await countWaiting(conn);
   const started = performance.now();
-  const service: ServerProcess = await startOurService(db.config, { processing: processingConfig(true, mode, sink, options.amqpUrl) });
+  const service: ServerProcess = await startOurService(db.config, { processing: processingConfig(true, mode, sink, options.amqpUrl), cpuProfileDir: process.env.HL7_BENCH_DRAIN_PROFILE });
   try {
     const { drainedAt, counts } = await waitDrained(conn, 300_000);
     const seconds = (drainedAt - started) / 1000;
