@@ -12,7 +12,7 @@ const backlog: ProcessingStats = {
 };
 
 describe('processing metrics', () => {
-  it('counts what the engine reports: lag by final state, sink results and latency, retries', async () => {
+  it('counts what the engine reports: lag by final state, sink results and latency, retries, yielding', async () => {
     const metrics = createMetrics();
     const receivedAt = new Date('2026-01-01T00:00:00Z');
     metrics.processing.finished({ receivedAt, finishedAt: new Date('2026-01-01T00:00:00.300Z'), state: 'processed' });
@@ -20,6 +20,8 @@ describe('processing metrics', () => {
     metrics.processing.delivered('amqp', { ok: 3, transient: 1, permanent: 0 }, 0.02);
     metrics.processing.retrying('amqp');
     metrics.processing.retrying(null);
+    metrics.processing.yielded(0.25);
+    metrics.processing.yielded(0.5);
     const { body } = await metrics.render();
     expect(body).toContain('hl7_processing_lag_seconds_bucket{le="0.5",state="processed"} 1');
     expect(body).toContain('hl7_processing_lag_seconds_bucket{le="10",state="failed"} 0');
@@ -30,6 +32,7 @@ describe('processing metrics', () => {
     expect(body).toContain('hl7_processing_sink_seconds_count{sink="amqp"} 1');
     expect(body).toContain('hl7_processing_retries_total{sink="amqp"} 1');
     expect(body).toContain('hl7_processing_retries_total{sink="none"} 1');
+    expect(body).toContain('hl7_processing_ingest_yield_seconds_total 0.75');
   });
 
   it('reads the backlog at scrape time: events by state, blocked lanes, oldest waiting age; never a lane key', async () => {

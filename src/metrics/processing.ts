@@ -4,7 +4,7 @@ import type { ProcessingStats } from '../processing/control.ts';
 import type { FinalState, ProcessingObserver } from '../processing/observer.ts';
 
 // Processing metrics: what the engine reports as it works (ProcessingObserver: lag, sink outcomes
-// and latency, retries), and the backlog read at scrape time from the database (every instance sees
+// and latency, retries, yielding to ingest), and the backlog read at scrape time from the database (every instance sees
 // the same backlog; the stats reader caches it). Labels: state, sink name, result; never a key or id.
 
 /** Reads the backlog; null while there is nothing to read (processing not wired, store not started). */
@@ -42,6 +42,11 @@ export function defineProcessingMetrics(registry: Registry, source: () => Proces
     labelNames: ['sink'] as const,
     registers,
   });
+  const yielded = new Counter({
+    name: 'hl7_processing_ingest_yield_seconds_total',
+    help: 'Time claims waited while ingest commits were saturated (processing yields to senders)',
+    registers,
+  });
   defineBacklogMetrics(registers, source);
   // Shared label objects: the hot path does not build one per event.
   const lagLabels: Record<FinalState, { state: FinalState }> = {
@@ -61,6 +66,9 @@ export function defineProcessingMetrics(registry: Registry, source: () => Proces
     },
     retrying(sink) {
       retries.inc({ sink: sink ?? 'none' });
+    },
+    yielded(seconds) {
+      yielded.inc(seconds);
     },
   };
 }

@@ -71,6 +71,7 @@ export class ProcessingEngine {
   private readonly wholeLanes: boolean;
   private closing: Promise<void> | undefined;
   private readonly yielder: IngestYield;
+  private yieldNoted = Number.NEGATIVE_INFINITY;
   private stopNow: () => void = () => undefined;
   private readonly stopped = new Promise<void>((resolve) => (this.stopNow = resolve));
 
@@ -157,6 +158,17 @@ export class ProcessingEngine {
     return result;
   }
 
+  /** Says, at most once every 10 minutes, that processing yields (the metric counts every rest). */
+  private noteYield(): void {
+    const now = Date.now();
+    if (now - this.yieldNoted < 600_000) return;
+    this.yieldNoted = now;
+    this.deps.log.info(
+      { share: this.deps.config.shareWhileIngestBusy },
+      'ingest commits are saturated: processing yields to senders (small claims, rests); the backlog drains once ingest eases',
+    );
+  }
+
   /** Waits `ms`, or less when the engine stops. */
   private async pause(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -167,7 +179,11 @@ export class ProcessingEngine {
   private async claim(): Promise<Claim | null> {
     const { runner, config } = this.deps;
     const rest = this.yielder.restMs();
-    if (rest > 0) await this.pause(rest);
+    if (rest > 0) {
+      this.noteYield();
+      await this.pause(rest);
+      (this.deps.observer ?? silentObserver).yielded(rest / 1000);
+    }
     if (this.stopping) return null;
     const started = performance.now();
     const d = runner.dialect;

@@ -11,6 +11,8 @@ export type ProcessingObserver = {
   delivered(sink: SinkName, results: { ok: number; transient: number; permanent: number }, seconds: number): void;
   /** An attempt failed and the event waits for its next one. */
   retrying(sink: SinkName | null): void;
+  /** A claim waited this long for saturated ingest (ingest-yield.ts). */
+  yielded(seconds: number): void;
 };
 
-export const silentObserver: ProcessingObserver = { finished: () => undefined, delivered: () => undefined, retrying: () => undefined };
+export const silentObserver: ProcessingObserver = { finished: () => undefined, delivered: () => undefined, retrying: () => undefined, yielded: () => undefined };

@@ -37,6 +37,7 @@ async function bench(dbConfig: DbConfig, processing: Partial<ProcessingConfig>):
   const observer: ProcessingObserver = {
     finished: (e) => void observed.finished.push(e.state),
     retrying: (name) => void observed.retrying.push(name ?? ''),
+    yielded: () => undefined,
     delivered: (_name, r) => {
       observed.delivered.ok += r.ok;
       observed.delivered.transient += r.transient;

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processingSchema } from '../../src/config/schema.ts';
 import { createStepRunner } from '../../src/processing/claim-store.ts';
 import { ProcessingEngine } from '../../src/processing/engine.ts';
+import { silentObserver } from '../../src/processing/observer.ts';
 import { yieldingClaim } from '../../src/processing/lane-budget.ts';
 import { orderingKeyFor } from '../../src/processing/ordering-key.ts';
 import type { Sink } from '../../src/processing/sink.ts';
@@ -32,7 +33,7 @@ const patients = events;
 for (const engine of databases.engines) {
   describe.skipIf(engine.name === 'mariadb' && !mariaDbReachable)(`yielding to ingest on ${engine.name}`, () => {
     const cases = [
-      { name: 'saturated ingest: claims of at most 100, every event still processed', busy: 1, small: true },
+      { name: 'saturated ingest: claims of at most 100 with rests between, every event still processed', busy: 1, small: true },
       { name: 'quiet ingest: claims of batchSize', busy: 0, small: false },
     ];
     it.each(cases)('$name', async ({ busy, small }) => {
@@ -48,7 +49,10 @@ for (const engine of databases.engines) {
         const calls: number[] = [];
         const sink: Sink = { ...recording, deliver: (batch) => (calls.push(batch.length), recording.deliver(batch)) };
         const config = processingSchema.parse({ ordering: 'per-patient', batchSize: 500, pollIntervalMs: 20, shareWhileIngestBusy: 0.5, routes: [{ match: {}, sinks: ['log'] }] });
+        let yieldedSeconds = 0;
+        const observer = { ...silentObserver, yielded: (seconds: number) => void (yieldedSeconds += seconds) };
         const processing = new ProcessingEngine({
+          observer,
           config,
           runner: createStepRunner(store.handle!, 4),
           sinks: new Map([['log', sink]]),
@@ -65,6 +69,9 @@ for (const engine of databases.engines) {
         }
         if (small) expect(Math.max(...calls)).toBeLessThanOrEqual(yieldingClaim);
         else expect(Math.max(...calls)).toBeGreaterThan(yieldingClaim);
+        // Saturated: every claim after the first waited (reported for the metric); quiet: none did.
+        if (small) expect(yieldedSeconds).toBeGreaterThan(0);
+        else expect(yieldedSeconds).toBe(0);
         const rows = await processingRows(store);
         expect(rows.filter((r) => r.state !== 'processed')).toEqual([]);
         expect(new Set(recording.seen.map((d) => d.id)).size).toBe(events);
