@@ -14,3 +14,10 @@ export function createLogger(config: Config['log'], destination?: DestinationStr
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
+
+/** An error as log fields: name, code and a short message, never row values or message content. */
+export function errorFields(err: unknown): object {
+  if (!(err instanceof Error)) return { message: String(err).slice(0, 200) };
+  const code = (err as { code?: unknown }).code;
+  return { name: err.name, code: typeof code === 'string' ? code : undefined, message: err.message.slice(0, 200) };
+}

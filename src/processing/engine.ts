@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ProcessingConfig, SinkName } from '../config/schema.ts';
+import { errorFields } from '../log.ts';
 import { claimLanes, type Claim, type Outcome } from './claim-steps.ts';
 import { claimParallel, recoverExpired } from './parallel-steps.ts';
 import { claimLimit, firstPlan, nextPlan, type LanePlan } from './lane-budget.ts';
@@ -11,8 +12,8 @@ import { deliverClaim } from './deliver.ts';
 import { silentObserver, type FinalState, type ProcessingObserver } from './observer.ts';
 import { keyWaitingEvents, takeBackAll } from './keying-steps.ts';
 import { dropFreeLanes, finishClaim, releaseClaim, renewClaim } from './outcome-steps.ts';
-import type { Sink } from './sink.ts';
-import { createIngestYield, longestRestMs, saturatedAt, type IngestYield } from './ingest-yield.ts';
+import { routedTraits, type Sink } from './sink.ts';
+import { createIngestYield, longestRestMs, restBeforeClaim, saturatedAt, type IngestYield } from './ingest-yield.ts';
 
 // The worker loop: `concurrency` workers claim (in turns: at most two claims of an instance at once,
 // see claimChains), deliver, and record outcomes. Idle workers wait pollIntervalMs or until
@@ -32,13 +33,6 @@ export type EngineDeps = {
 };
 
 const maintenanceEveryMs = 60_000;
-
-/** Error text for logs: code and a short message, never row values. */
-function describe(err: unknown): object {
-  if (!(err instanceof Error)) return { message: String(err).slice(0, 200) };
-  const code = (err as { code?: unknown }).code;
-  return { name: err.name, code: typeof code === 'string' ? code : undefined, message: err.message.slice(0, 200) };
-}
 
 export class ProcessingEngine {
   readonly instanceId = `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -65,9 +59,8 @@ export class ProcessingEngine {
   private lastRecovery = 0;
   /** Lanes the next ordered claim leases and how it reads them (lane-budget.ts). */
   private lanePlan: LanePlan;
-  /** A sink of the routes has a high cost per call (Sink.wideCalls). */
+  /** A routed sink has a high cost per call (Sink.wideCalls); every one keeps order within a call (Sink.keepsOrder). */
   private readonly wideCalls: boolean;
-  /** Every sink of the routes keeps order within a call (Sink.keepsOrder). */
   private readonly wholeLanes: boolean;
   private closing: Promise<void> | undefined;
   private readonly yielder: IngestYield;
@@ -78,10 +71,7 @@ export class ProcessingEngine {
   constructor(deps: EngineDeps) {
     this.deps = deps;
     this.lanePlan = firstPlan(deps.config.batchSize);
-    const routed = new Set(deps.config.routes.flatMap((route) => route.sinks));
-    const routedSinks = [...deps.sinks.values()].filter((sink) => routed.has(sink.name));
-    this.wideCalls = routedSinks.some((sink) => sink.wideCalls === true);
-    this.wholeLanes = routed.size > 0 && [...routed].every((name) => deps.sinks.get(name)?.keepsOrder === true);
+    ({ wideCalls: this.wideCalls, wholeLanes: this.wholeLanes } = routedTraits(deps.config.routes, deps.sinks));
     this.yielder = createIngestYield(deps.ingestBusyShare, { share: deps.config.shareWhileIngestBusy, busyAt: saturatedAt, maxRestMs: longestRestMs });
     this.claimChains = Array.from({ length: deps.runner.shared && deps.config.ordering !== 'sequential' ? 2 : 1 }, () => Promise.resolve());
   }
@@ -115,7 +105,7 @@ export class ProcessingEngine {
     try {
       await runner.transact(() => keyWaitingEvents(runner.dialect, this.deps.config.ordering));
     } catch (err) {
-      log.warn({ err: describe(err) }, 'keying reset events failed; the next maintenance pass tries again');
+      log.warn({ err: errorFields(err) }, 'keying reset events failed; the next maintenance pass tries again');
     }
     this.wake();
   }
@@ -144,7 +134,7 @@ export class ProcessingEngine {
       try {
         claim = await this.claimInTurn();
       } catch (err) {
-        this.deps.log.warn({ err: describe(err) }, 'processing claim failed; trying again at the next poll');
+        this.deps.log.warn({ err: errorFields(err) }, 'processing claim failed; trying again at the next poll');
       }
       // Nothing to do, or nothing could be done (every event given back: a sink not ready): wait.
       if (claim === null || !(await this.handle(claim))) await this.idle(seen);
@@ -158,32 +148,19 @@ export class ProcessingEngine {
     return result;
   }
 
-  /** Says, at most once every 10 minutes, that processing yields (the metric counts every rest). */
-  private noteYield(): void {
-    const now = Date.now();
-    if (now - this.yieldNoted < 600_000) return;
-    this.yieldNoted = now;
-    this.deps.log.info(
-      { share: this.deps.config.shareWhileIngestBusy },
-      'ingest commits are saturated: processing yields to senders (small claims, rests); the backlog drains once ingest eases',
-    );
-  }
-
-  /** Waits `ms`, or less when the engine stops. */
-  private async pause(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
+  /** A claim waited for saturated ingest: the metric counts every rest, the log says so every 10 minutes at most. */
+  private yielded(seconds: number): void {
+    (this.deps.observer ?? silentObserver).yielded(seconds);
+    if (Date.now() - this.yieldNoted < 600_000) return;
+    this.yieldNoted = Date.now();
+    const message = 'ingest commits are saturated: processing yields to senders (small claims, rests); the backlog drains once ingest eases';
+    this.deps.log.info({ share: this.deps.config.shareWhileIngestBusy }, message);
   }
 
   private async claim(): Promise<Claim | null> {
     const { runner, config } = this.deps;
-    const rest = this.yielder.restMs();
-    if (rest > 0) {
-      this.noteYield();
-      await this.pause(rest);
-      (this.deps.observer ?? silentObserver).yielded(rest / 1000);
-    }
+    const waited = await restBeforeClaim(this.yielder, this.stopped);
+    if (waited > 0) this.yielded(waited);
     if (this.stopping) return null;
     const started = performance.now();
     const d = runner.dialect;
@@ -228,7 +205,7 @@ export class ProcessingEngine {
       renewing = runner
         .transact(() => renewClaim(runner.dialect, claim, config.leaseMs))
         .then((kept) => void (lost ||= !kept))
-        .catch((err: unknown) => log.warn({ err: describe(err) }, 'processing lease renewal failed'));
+        .catch((err: unknown) => log.warn({ err: errorFields(err) }, 'processing lease renewal failed'));
     }, Math.max(100, Math.floor(config.leaseMs / 3)));
     let outcomes: Map<number, Outcome>;
     try {
@@ -256,7 +233,7 @@ export class ProcessingEngine {
       }
     } catch (err) {
       // The lease runs out and the events are taken over: delivered again (sinks are idempotent).
-      log.warn({ err: describe(err), events: claim.events.length }, 'processing outcomes could not be recorded');
+      log.warn({ err: errorFields(err), events: claim.events.length }, 'processing outcomes could not be recorded');
     } finally {
       this.untrack(claim);
     }
@@ -287,7 +264,7 @@ export class ProcessingEngine {
       .transact(() => keyWaitingEvents(runner.dialect, this.deps.config.ordering))
       .then(() => runner.transact(() => dropFreeLanes(runner.dialect, 5000)))
       .then(() => undefined)
-      .catch((err: unknown) => log.warn({ err: describe(err) }, 'processing lane clean-up failed'));
+      .catch((err: unknown) => log.warn({ err: errorFields(err) }, 'processing lane clean-up failed'));
   }
 
   /** Stops claiming; in-flight claims finish within drainTimeoutMs, else are given back untouched. Safe to call twice. */
@@ -306,12 +283,12 @@ export class ProcessingEngine {
       if (!finished) {
         for (const claim of [...this.inFlight.keys()]) {
           this.untrack(claim);
-          await runner.transact(() => releaseClaim(runner.dialect, claim)).catch((err: unknown) => log.warn({ err: describe(err) }, 'processing claim could not be given back'));
+          await runner.transact(() => releaseClaim(runner.dialect, claim)).catch((err: unknown) => log.warn({ err: errorFields(err) }, 'processing claim could not be given back'));
         }
         log.warn({ drainTimeoutMs: this.deps.drainTimeoutMs }, 'processing stopped with work in flight; it was given back');
       }
       await this.maintaining;
-      for (const sink of this.deps.sinks.values()) await sink.close?.().catch((err: unknown) => log.warn({ err: describe(err), sink: sink.name }, 'sink close failed'));
+      for (const sink of this.deps.sinks.values()) await sink.close?.().catch((err: unknown) => log.warn({ err: errorFields(err), sink: sink.name }, 'sink close failed'));
       await runner.close();
     })();
     return this.closing;

@@ -53,3 +53,13 @@ export function createIngestYield(
     },
   };
 }
+
+/** Waits out the rest the last claims earned, or less when `stopped` settles; returns the seconds waited. */
+export async function restBeforeClaim(y: IngestYield, stopped: Promise<void>): Promise<number> {
+  const rest = y.restMs();
+  if (rest <= 0) return 0;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, rest)))]);
+  clearTimeout(timer);
+  return rest / 1000;
+}

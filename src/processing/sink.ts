@@ -57,3 +57,12 @@ export type Sink = {
   readonly keepsOrder?: boolean;
   close?(): Promise<void>;
 };
+
+/** What the engine needs to know of the sinks the routes name (the others never get a call). */
+export function routedTraits(routes: readonly { sinks: readonly SinkName[] }[], sinks: ReadonlyMap<SinkName, Sink>): { wideCalls: boolean; wholeLanes: boolean } {
+  const routed = [...new Set(routes.flatMap((route) => route.sinks))];
+  return {
+    wideCalls: routed.some((name) => sinks.get(name)?.wideCalls === true),
+    wholeLanes: routed.length > 0 && routed.every((name) => sinks.get(name)?.keepsOrder === true),
+  };
+}
