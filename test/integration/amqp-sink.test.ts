@@ -2,6 +2,7 @@ import { connect } from 'amqplib';
 import { expect, it } from 'vitest';
 import { describeAmqp, testAmqpUrl, uniqueAmqpName } from '../support/amqp.ts';
 import { capturingLog, sinkEvent, useAmqpSinkKit } from '../support/amqp-sink-kit.ts';
+import { batchSocketWrites } from '../../src/processing/sinks/amqp-writes.ts';
 
 // The amqp sink against a real RabbitMQ, working: what a consumer receives, confirms, nacks, events no
 // queue is bound for, events that cannot be encoded, and what reaches the log.
@@ -9,6 +10,18 @@ import { capturingLog, sinkEvent, useAmqpSinkKit } from '../support/amqp-sink-ki
 const kit = useAmqpSinkKit();
 
 describeAmqp('amqp sink on a real RabbitMQ', () => {
+  it('the installed amqplib still has the internals that batch its socket writes (amqp-writes.ts)', async () => {
+    const model = await connect(testAmqpUrl);
+    try {
+      expect(batchSocketWrites(model)).toBe(true);
+      // Publishing still works through the wrapped Mux.
+      const channel = await model.createConfirmChannel();
+      await new Promise<void>((resolve, reject) => channel.publish('', 'amq.rabbitmq.reply-to-nowhere', Buffer.from('x'), {}, (err: unknown) => (err ? reject(err as Error) : resolve())));
+    } finally {
+      await model.close();
+    }
+  });
+
   it('publishes each event, confirmed, with routing key, properties, headers and body a consumer can use', async () => {
     const exchange = uniqueAmqpName('shape');
     const consumer = await kit.openConsumer(exchange);

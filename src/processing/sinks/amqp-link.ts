@@ -1,6 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
 import type { Logger } from 'pino';
 import type { AmqpSinkConfig } from '../../config/schema.ts';
+import { batchSocketWrites } from './amqp-writes.ts';
 
 // The connection to RabbitMQ with its one confirm channel, kept up in the background. Reconnection
 // with backoff and jitter is amqplib's own `recovery` option (lib/recovery.js); it re-opens the
@@ -97,6 +98,7 @@ export async function openAmqpLink(config: AmqpSinkConfig, log: Logger, reconnec
     model.once('close', () => {
       entry.open = false;
     });
+    batchSocketWrites(model);
     const channel = await model.createConfirmChannel();
     // Every batch waiting for `drain` listens on the channel; the engine runs up to 256 lanes at once.
     channel.setMaxListeners(0);
