@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { connect as connectAmqp } from 'amqplib';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DbConfig } from '../src/config/schema.ts';
 import type { BenchDb } from './bench-db.ts';
@@ -85,6 +86,7 @@ async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchO
   await db.empty();
   await storeBacklog(db, options, tag, kind);
   const before = await countWaiting(conn);
+  const queue = sink === 'amqp' && process.env.HL7_BENCH_AMQP_QUEUE !== '0' ? await bindBenchQueue(options.amqpUrl) : null;
   const started = performance.now();
   const service: ServerProcess = await startOurService(db.config, { processing: processingConfig(true, mode, sink, options.amqpUrl), cpuProfileDir: process.env.HL7_BENCH_DRAIN_PROFILE });
   try {
@@ -100,7 +102,27 @@ async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchO
     return `  ${mode.padEnd(12)} ${sink.padEnd(5)} ${kind} ${String(before.waiting).padStart(7)} events: ${String(rate).padStart(6)} events/s (first to last processed, ${busy.toFixed(2)} s; ${seconds.toFixed(1)} s with start-up)${extra}`;
   } finally {
     await service.stop();
+    await queue?.();
   }
+}
+
+/**
+ * As a site has it: a durable queue bound to every key of the exchange, so RabbitMQ stores each
+ * persistent message (unbound, it returns each one to the publisher: `mandatory`). No consumer;
+ * deleted after the row. HL7_BENCH_AMQP_QUEUE=0 leaves the exchange unbound. Returns the clean-up.
+ */
+async function bindBenchQueue(url: string): Promise<() => Promise<void>> {
+  const model = await connectAmqp(url);
+  const channel = await model.createChannel();
+  const exchange = (processingConfig(true, 'parallel', 'amqp', url).amqp as { exchange: string }).exchange;
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('hl7-bench-drain', { durable: true });
+  await channel.purgeQueue(queue);
+  await channel.bindQueue(queue, exchange, 'hl7.#');
+  return async () => {
+    await channel.deleteQueue(queue);
+    await model.close();
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
