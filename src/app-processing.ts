@@ -52,7 +52,7 @@ export async function createProcessing(
     log: processingLog,
     drainTimeoutMs: config.mllp.drainTimeoutMs,
     observer,
-    ingestBusyShare: store.commitBusyShare === undefined ? undefined : () => store.commitBusyShare?.() ?? 0,
+    ingestBusyShare: store.commitBusyShare?.bind(store),
   });
 }
 

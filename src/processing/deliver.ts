@@ -1,7 +1,7 @@
 import type { ProcessingConfig, ProcessingRoute, SinkName } from '../config/schema.ts';
 import type { ProcessingObserver } from './observer.ts';
 import { isExhausted, retryDelayMs } from './retry.ts';
-import { matchRoute } from './routes.ts';
+import { matchRoute, type RouteMatch } from './routes.ts';
 import type { Sink, SinkOutput, SinkResult } from './sink.ts';
 import type { ClaimedEvent, Outcome } from './claim-steps.ts';
 
@@ -20,7 +20,7 @@ export type DeliverContext = {
   /** Lanes keep order (every mode but parallel). */
   ordered: boolean;
   /** Every routed sink keeps order within a call (Sink.keepsOrder): a call may hold whole lanes. */
-  wholeLanes?: boolean;
+  wholeLanes: boolean;
   observer: ProcessingObserver;
   random: () => number;
   /** True once the claim's lease was lost: nothing more is delivered. */
@@ -28,6 +28,8 @@ export type DeliverContext = {
 };
 
 type Routed = { event: ClaimedEvent; route: ProcessingRoute; upstream: Map<SinkName, SinkOutput> };
+/** An event with its route, matched once per claim. */
+type Matched = { event: ClaimedEvent; match: RouteMatch };
 
 /**
  * The calls' rounds. Parallel: one round with every event. Ordered: round n holds the n-th event of
@@ -35,18 +37,17 @@ type Routed = { event: ClaimedEvent; route: ProcessingRoute; upstream: Map<SinkN
  * consecutive events that go to the same route (usually the whole lane), so a lane's events still
  * take effect in id order across routes. Within a round, each lane's events stay in id order.
  */
-function roundsOf(events: readonly ClaimedEvent[], ordered: boolean, wholeLanes: boolean, routeOf: (e: ClaimedEvent) => unknown): ClaimedEvent[][] {
-  if (!ordered) return [[...events]];
-  const lanes = new Map<string, ClaimedEvent[][]>();
-  for (const event of events) {
-    const runs = lanes.get(event.orderingKey) ?? [];
+function roundsOf(items: readonly Matched[], ordered: boolean, wholeLanes: boolean): Matched[][] {
+  if (!ordered) return [[...items]];
+  const lanes = new Map<string, Matched[][]>();
+  for (const item of items) {
+    const runs = lanes.get(item.event.orderingKey) ?? [];
     const last = runs.at(-1);
-    const previous = last?.at(-1);
-    if (wholeLanes && last !== undefined && previous !== undefined && routeOf(previous) === routeOf(event)) last.push(event);
-    else runs.push([event]);
-    lanes.set(event.orderingKey, runs);
+    if (wholeLanes && last?.[0] !== undefined && last[0].match.route === item.match.route) last.push(item);
+    else runs.push([item]);
+    lanes.set(item.event.orderingKey, runs);
   }
-  const rounds: ClaimedEvent[][] = [];
+  const rounds: Matched[][] = [];
   for (const runs of lanes.values()) runs.forEach((run, n) => (rounds[n] ??= []).push(...run));
   return rounds;
 }
@@ -111,14 +112,12 @@ export async function deliverClaim(ctx: DeliverContext, events: readonly Claimed
   const outcomes = new Map<number, Outcome>();
   /** Lanes stopped by a failure in this claim. */
   const stopped = new Set<string>();
-  const matches = new Map(events.map((event) => [event.id, matchRoute(ctx.routes, event)]));
-  const matchOf = (event: ClaimedEvent) => matches.get(event.id) ?? matchRoute(ctx.routes, event);
-  for (const round of roundsOf(events, ctx.ordered, ctx.wholeLanes === true, (event) => matchOf(event).route)) {
+  const matched = events.map((event) => ({ event, match: matchRoute(ctx.routes, event) }));
+  for (const round of roundsOf(matched, ctx.ordered, ctx.wholeLanes)) {
     if (ctx.lost()) break;
     const byRoute = new Map<ProcessingRoute, Routed[]>();
-    for (const event of round) {
+    for (const { event, match } of round) {
       if (ctx.ordered && stopped.has(event.orderingKey)) continue;
-      const match = matchOf(event);
       if (match.route === null) outcomes.set(event.id, { kind: 'skipped', reason: match.reason });
       else byRoute.set(match.route, [...(byRoute.get(match.route) ?? []), { event, route: match.route, upstream: new Map() }]);
     }

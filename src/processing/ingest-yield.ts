@@ -19,10 +19,10 @@ export const longestRestMs = 500;
 export type IngestYieldOptions = {
   /** Share of the time claims may take while ingest is saturated; 1 never yields. */
   share: number;
-  /** The commit busy share (0..1) from which ingest counts as saturated. */
-  busyAt: number;
-  /** The longest single rest. */
-  maxRestMs: number;
+  /** The commit busy share (0..1) from which ingest counts as saturated; saturatedAt by default. */
+  busyAt?: number;
+  /** The longest single rest; longestRestMs by default. */
+  maxRestMs?: number;
 };
 
 export type IngestYield = {
@@ -39,8 +39,9 @@ export function createIngestYield(
   options: IngestYieldOptions,
   clock: () => number = () => performance.now(),
 ): IngestYield {
+  const { share, busyAt = saturatedAt, maxRestMs = longestRestMs } = options;
   let restUntil = 0;
-  const yielding = (): boolean => busyShare !== undefined && options.share < 1 && busyShare() >= options.busyAt;
+  const yielding = (): boolean => busyShare !== undefined && share < 1 && busyShare() >= busyAt;
   return {
     yielding,
     restMs(now = clock()) {
@@ -48,8 +49,8 @@ export function createIngestYield(
     },
     spent(ms, now = clock()) {
       if (!yielding()) return;
-      const rest = (ms * (1 - options.share)) / options.share;
-      restUntil = Math.min(now + options.maxRestMs, Math.max(restUntil, now) + rest);
+      const rest = (ms * (1 - share)) / share;
+      restUntil = Math.min(now + maxRestMs, Math.max(restUntil, now) + rest);
     },
   };
 }
