@@ -21,7 +21,7 @@ function adtBody(padding: string): string[] {
     pid,
     'PD1|||TEST SURGERY^^S123|G1234567^GP^TEST',
     'NK1|1|SYNTHETIC^BETA|SPO^Spouse|1 TEST STREET^^TESTTOWN^^TE1 1ST^GBR|01234567891',
-    'PV1|1|I|WARD1^BAY2^BED3^HOSP||||C1234^CONSULTANT^TEST|||MED||||ADM|||||VIS-777777|||||||||||||||||||||||||20260115103000',
+    'PV1|1|I|WARD1^BAY2^BED3^HOSP||||C1234^CONSULTANT^TEST|||MED||||ADM|||||VPAT-0012345|||||||||||||||||||||||||20260115103000',
     'PV2|||CHEST PAIN',
     'AL1|1|DA|PEN^Penicillin|SV|Rash',
     'DG1|1||R07.4^Chest pain, unspecified^I10||20260115|A',

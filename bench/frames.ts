@@ -22,7 +22,7 @@ export function frameTemplate(kind: MessageKind): FrameTemplate {
   if (idOffset === -1 || frame.indexOf(PLACEHOLDER, idOffset + 1, 'latin1') !== -1) {
     throw new Error('the control id placeholder must occur exactly once in the template');
   }
-  // Every place the patient id stands (PID-3, and the ORU's filler order number).
+  // Every place the patient id stands (PID-3, the ADT's visit number and the ORU's filler order number).
   const patientOffsets: number[] = [];
   for (let at = frame.indexOf(PATIENT_ID, 0, 'latin1'); at !== -1; at = frame.indexOf(PATIENT_ID, at + 1, 'latin1')) {
     patientOffsets.push(at + PATIENT_ID.length - PATIENT_DIGITS);
