@@ -9,11 +9,14 @@ import { messageFactory, type MessageKind } from './fixtures.ts';
 export const CONTROL_ID_LENGTH = 20;
 const PLACEHOLDER = 'Q'.repeat(CONTROL_ID_LENGTH);
 
-export type FrameTemplate = { frame: Buffer; idOffset: number; patientOffsets: number[]; payloadBytes: number };
+export type FrameTemplate = { frame: Buffer; idOffset: number; patientOffsets: number[]; timeOffsets: number[]; payloadBytes: number };
 
 /** PID-3's value in the fixtures: its seven digits are overwritten to spread messages over patients. */
 const PATIENT_ID = 'PAT-0012345';
 const PATIENT_DIGITS = 7;
+/** The fixtures' message time (MSH-7, and EVN-2 in the ADT), 14 digits. */
+const MESSAGE_TIME = '20260115103000';
+const messageTimeMs = Date.UTC(2026, 0, 15, 10, 30, 0);
 
 export function frameTemplate(kind: MessageKind): FrameTemplate {
   const payload = messageFactory(kind, CONTROL_ID_LENGTH)(PLACEHOLDER);
@@ -27,7 +30,12 @@ export function frameTemplate(kind: MessageKind): FrameTemplate {
   for (let at = frame.indexOf(PATIENT_ID, 0, 'latin1'); at !== -1; at = frame.indexOf(PATIENT_ID, at + 1, 'latin1')) {
     patientOffsets.push(at + PATIENT_ID.length - PATIENT_DIGITS);
   }
-  return { frame, idOffset, patientOffsets, payloadBytes: payload.length };
+  // The event's time: MSH-7 (the first time in the frame) and EVN-2; clinical times stay as they are.
+  const timeOffsets = [frame.indexOf(MESSAGE_TIME, 0, 'latin1')];
+  const evn = frame.indexOf('\rEVN|', 0, 'latin1');
+  if (evn !== -1) timeOffsets.push(frame.indexOf(MESSAGE_TIME, evn, 'latin1'));
+  if (timeOffsets.some((at) => at === -1)) throw new Error('the message time must occur in MSH-7 (and EVN-2 when there is an EVN)');
+  return { frame, idOffset, patientOffsets, timeOffsets, payloadBytes: payload.length };
 }
 
 /** `tag` (letters/digits) + connection + counter, always CONTROL_ID_LENGTH characters. */
@@ -37,14 +45,22 @@ export function controlIdFor(tag: string, conn: number, n: number): string {
   return id;
 }
 
-/** A copy of the template with this MSH-10 and, when `patient` is given, PID-3 = PAT-<patient>. */
-export function frameWithId(template: FrameTemplate, controlId: string, patient?: number): Buffer {
+/**
+ * A copy of the template with this MSH-10; when `patient` is given, PID-3 = PAT-<patient>; when
+ * `round` is given, the message time (MSH-7, EVN-2) `round` seconds after the fixture's, so each
+ * patient's later messages are newer events (as a feed's A08s are), with the same content.
+ */
+export function frameWithId(template: FrameTemplate, controlId: string, patient?: number, round?: number): Buffer {
   const frame = Buffer.allocUnsafe(template.frame.length);
   template.frame.copy(frame);
   frame.write(controlId, template.idOffset, 'latin1');
   if (patient !== undefined) {
     const digits = String(patient).padStart(PATIENT_DIGITS, '0');
     for (const offset of template.patientOffsets) frame.write(digits, offset, 'latin1');
+  }
+  if (round !== undefined && round > 0) {
+    const time = new Date(messageTimeMs + round * 1000).toISOString().replace(/[-T:]/g, '').slice(0, MESSAGE_TIME.length);
+    for (const offset of template.timeOffsets) frame.write(time, offset, 'latin1');
   }
   return frame;
 }

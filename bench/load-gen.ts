@@ -37,13 +37,19 @@ let measureEnd = Number.POSITIVE_INFINITY;
 let finished = 0;
 let onAllDone: () => void = () => {};
 let sentInAll = 0;
+const sameTime = process.env.HL7_BENCH_SAME_TIME === '1';
 
 function send(conn: Conn): void {
   const controlId = controlIdFor(spec.tag, conn.index, conn.next++);
   conn.outstanding.push({ sentAt: performance.now(), controlId });
   report.sent++;
-  const patient = spec.patients === undefined ? undefined : sentInAll++ % spec.patients;
-  conn.socket.write(frameWithId(template, controlId, patient));
+  if (spec.patients === undefined) {
+    conn.socket.write(frameWithId(template, controlId));
+    return;
+  }
+  // The n-th message to a patient is n seconds newer (HL7_BENCH_SAME_TIME=1: all the same time).
+  const n = sentInAll++;
+  conn.socket.write(frameWithId(template, controlId, n % spec.patients, sameTime ? undefined : Math.floor(n / spec.patients)));
 }
 
 /** Open loop: every 10 ms, the messages due by now, round-robin over the open connections. */

@@ -113,6 +113,8 @@ CREATE TABLE IF NOT EXISTS fhir_resource (
   deleted TINYINT NOT NULL DEFAULT 0,
   merged_into VARCHAR(64) NULL,
   content LONGTEXT NOT NULL,
+  -- A hash of the content without meta.versionId/lastUpdated (migration 0006); NULL: not yet known.
+  content_hash VARCHAR(64) NULL,
   PRIMARY KEY (resource_type, id),
   KEY ix_fhir_resource_merged_into (merged_into)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
@@ -194,5 +196,6 @@ INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES
   (2, '0002-patient-authority', '3d1aa9e3be3a0863553a8e061ff73aac6374cb963f5b0b46dd26db0343941b66', UTC_TIMESTAMP(3)),
   (3, '0003-processing', '7ba290332389e847e0637e58656e0a6087cb2c6222775dc06407939889542896', UTC_TIMESTAMP(3)),
   (4, '0004-fhir', '76c9bc78bb908297c0c7d907965321336a80276836c97601a3b896cdc811eb45', UTC_TIMESTAMP(3)),
-  (5, '0005-fhir-message', '497f8e7d3e52946bfa8f406e193f25d780a2e3c2bb1f40dbe1a534161906aaa1', UTC_TIMESTAMP(3))
+  (5, '0005-fhir-message', '497f8e7d3e52946bfa8f406e193f25d780a2e3c2bb1f40dbe1a534161906aaa1', UTC_TIMESTAMP(3)),
+  (6, '0006-fhir-content-hash', '11f58aafa39ab36dc6fa1378e88be99e1d47c9fe8b67336e75287a81060572c2', UTC_TIMESTAMP(3))
 ON DUPLICATE KEY UPDATE version = version;

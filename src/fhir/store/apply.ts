@@ -1,14 +1,23 @@
+import { hash } from 'node:crypto';
 import type { FhirResource, Projection, ResourceWrite } from '../projection.ts';
-import { indexRowsOf } from './index-rows.ts';
+import { chunks, maxParams, maxUnion, writeStates, type WrittenState } from './apply-writes.ts';
 import { isSameJson } from './same-json.ts';
 import type { Row, Step } from './engine.ts';
 
 // How projections become versions, written once for both engines as a generator of SQL steps: the
 // SQLite driver runs it synchronously inside one transaction (nothing else can touch the one handle
-// in between), the MariaDB driver awaits each step on one connection inside one transaction.
-// Round trips are few whatever the number of writes: the current rows are read (FOR UPDATE, so
-// concurrent appliers of a resource queue up) in one statement per chunk, the writes are worked out
-// in memory in order, then written as multi-row statements per table.
+// in between), the MariaDB driver awaits each step on one connection, and begins the transaction
+// only at the first step that locks or writes.
+//
+// Two passes, because most writes change nothing (an A08 repeating what is stored, a result sent
+// again):
+//   1. a plain read of each target's version, event time and content hash settles every write that
+//      is stale, absent or unchanged (its content hashes as the stored one's): no lock, no content;
+//   2. only the targets left, if any, are read again with their content, locked (FOR UPDATE, so
+//      concurrent appliers of a resource queue up), and all their writes worked out in order on that
+//      fresh state, then written as multi-row statements per table (apply-writes.ts).
+// A write settled in pass 1 changes nothing, so it is as if it ran at that read; every rule here is
+// per resource, so the resources of pass 2 may run later without breaking any.
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'absent';
 
@@ -17,26 +26,10 @@ export class ProjectionError extends Error {
   override readonly name = 'ProjectionError';
 }
 
-type State = {
-  type: string;
-  id: string;
-  /** In the table before this transaction. */
-  stored: boolean;
-  version: number;
-  eventTime: number;
-  content: FhirResource | null;
-  /** A new version to write (content, versions for history). */
-  versions: FhirResource[];
-  /** The message each of `versions` came from (Projection.messageId), null when none was given. */
-  messageIds: (number | null)[];
-  /** Only event_time moved forward. */
-  touched: boolean;
-};
+type State = WrittenState;
+/** Pass 1's view of a stored row. */
+type Seen = { eventTime: number; hash: string | null };
 
-/** Rows per statement stay under this many placeholders (SQLite and MariaDB both take far more). */
-const maxParams = 4000;
-/** Parts of one UNION ALL read (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500 by default). */
-const maxUnion = 250;
 
 export function eventTimeOf(projection: Projection): number {
   const eventTime = Date.parse(projection.eventTime);
@@ -44,58 +37,147 @@ export function eventTimeOf(projection: Projection): number {
   return eventTime;
 }
 
+/**
+ * The hash stored beside a resource's content (fhir_resource.content_hash): of its JSON as written,
+ * without meta.versionId/lastUpdated. Equal hashes: unchanged. Different hashes with equal JSON but
+ * for key order (the mapper always writes one order) fall back to comparing the content.
+ */
+export function contentHashOf(resource: FhirResource): string {
+  return hash('sha256', JSON.stringify(withoutMeta(resource)), 'base64');
+}
+
 /** One outcome list per projection, each with one outcome per write, in order. */
 export function* applySteps(projections: readonly Projection[], now: number): Generator<Step, WriteOutcome[][], Row[]> {
   const times = projections.map(eventTimeOf);
-  const states = yield* readStates(projections);
-  const outcomes = projections.map((projection, i) => projection.writes.map((write) => applyWrite(states, write, times[i] ?? 0, now, projection.messageId ?? null)));
-  yield* writeStates([...states.values()], now);
-  return outcomes;
+  const writes = projections.flatMap((projection, i) =>
+    projection.writes.map((write) => ({ write, key: keyOf(...targetOf(write)), eventTime: times[i] ?? 0, messageId: projection.messageId ?? null })),
+  );
+  const hashes = new Map<ResourceWrite, string>();
+  const hashOf = (write: ResourceWrite & { op: 'upsert' }): string => {
+    let h = hashes.get(write);
+    if (h === undefined) hashes.set(write, (h = contentHashOf(write.resource)));
+    return h;
+  };
+
+  const seen = yield* readSeen([...new Set(writes.map((w) => w.key))]);
+  const outcomes: WriteOutcome[] = [];
+  const open = new Set<string>();
+  for (const w of writes) {
+    const outcome = open.has(w.key) ? null : settle(w.write, seen.get(w.key), w.eventTime, hashOf);
+    if (outcome === null) open.add(w.key);
+    outcomes.push(outcome ?? 'absent'); // for an open target, a placeholder: pass 2 decides
+  }
+  if (open.size > 0) {
+    // A target whose every write hashes as pass 1 saw it stored (only its time moves) is read without
+    // its content, unless its hash has moved since; any other is read with it.
+    const expected = new Map([...open].map((key): [string, string | null] => [key, seen.get(key)?.hash ?? null]));
+    for (const { key, write } of writes) {
+      if (expected.get(key) !== undefined && (write.op === 'patch' || hashOf(write) !== expected.get(key))) expected.set(key, null);
+    }
+    const states = yield* readStates(expected);
+    // Every write of an open target again, in order, on the fresh state (those pass 1 settled too).
+    writes.forEach((w, i) => {
+      if (open.has(w.key)) outcomes[i] = applyWrite(states, w.write, w.eventTime, now, w.messageId, hashOf);
+    });
+    yield* writeStates([...states.values()], now);
+  }
+  let at = 0;
+  return projections.map((projection) => outcomes.slice(at, (at += projection.writes.length)));
 }
 
 const keyOf = (type: string, id: string): string => `${type}/${id}`;
 const targetOf = (write: ResourceWrite): [string, string] =>
   write.op === 'upsert' ? [write.resource.resourceType, write.resource.id] : [write.resourceType, write.id];
+const splitKey = (key: string): [string, string] => {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+};
 
-function* readStates(projections: readonly Projection[]): Generator<Step, Map<string, State>, Row[]> {
-  const states = new Map<string, State>();
-  for (const projection of projections) {
-    for (const write of projection.writes) {
-      const [type, id] = targetOf(write);
-      if (!states.has(keyOf(type, id))) states.set(keyOf(type, id), { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, versions: [], messageIds: [], touched: false });
+/** The outcome of a write that changes nothing, from pass 1's view; null: pass 2 must decide. */
+function settle(write: ResourceWrite, seen: Seen | undefined, eventTime: number, hashOf: (w: ResourceWrite & { op: 'upsert' }) => string): WriteOutcome | null {
+  if (seen === undefined) return write.op === 'patch' && !write.create ? 'absent' : null;
+  if (eventTime < seen.eventTime) return 'stale';
+  if (write.op === 'patch' || eventTime > seen.eventTime || seen.hash === null) return null;
+  return hashOf(write) === seen.hash ? 'unchanged' : null;
+}
+
+/** Pass 1: event time and hash of the targets that exist, without locking or content. */
+function* readSeen(keys: string[]): Generator<Step, Map<string, Seen>, Row[]> {
+  const seen = new Map<string, Seen>();
+  for (const chunk of chunks(keys, maxParams / maxUnion)) {
+    const union = chunk.map(() => 'SELECT resource_type, id, event_time, content_hash FROM fhir_resource WHERE resource_type = ? AND id = ?');
+    for (const row of yield { union, params: chunk.flatMap(splitKey) }) {
+      seen.set(keyOf(String(row.resource_type), String(row.id)), { eventTime: Number(row.event_time), hash: row.content_hash === null ? null : String(row.content_hash) });
     }
   }
-  for (const chunk of chunks([...states.values()], maxParams / maxUnion)) {
-    const union = chunk.map(() => 'SELECT resource_type, id, version, event_time, content FROM fhir_resource WHERE resource_type = ? AND id = ?');
-    const rows = yield { union, params: chunk.flatMap((s) => [s.type, s.id]), lock: true };
+  return seen;
+}
+
+/**
+ * Pass 2: the targets' rows, locked until the transaction ends, with their content unless it hashes
+ * as `expected` says (then the hash stands for it: content null, `stored` true).
+ */
+function* readStates(expected: Map<string, string | null>): Generator<Step, Map<string, State>, Row[]> {
+  const states = new Map<string, State>();
+  for (const key of expected.keys()) {
+    const [type, id] = splitKey(key);
+    states.set(key, { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, hash: null, versions: [], messageIds: [], touched: false });
+  }
+  const keys = [...expected.keys()];
+  for (const chunk of chunks(keys, maxParams / maxUnion)) {
+    const union = chunk.map(
+      () => 'SELECT resource_type, id, version, event_time, content_hash, CASE WHEN content_hash = ? THEN NULL ELSE content END AS content FROM fhir_resource WHERE resource_type = ? AND id = ?',
+    );
+    const rows = yield { union, params: chunk.flatMap((key) => [expected.get(key) ?? null, ...splitKey(key)]), lock: true };
     for (const row of rows) {
       const state = states.get(keyOf(String(row.resource_type), String(row.id)));
       if (state === undefined) continue;
-      Object.assign(state, { stored: true, version: Number(row.version), eventTime: Number(row.event_time), content: JSON.parse(String(row.content)) as FhirResource });
+      Object.assign(state, {
+        stored: true,
+        version: Number(row.version),
+        eventTime: Number(row.event_time),
+        content: row.content === null ? null : (JSON.parse(String(row.content)) as FhirResource),
+        hash: row.content_hash === null ? null : String(row.content_hash),
+      });
     }
   }
   return states;
 }
 
-function applyWrite(states: Map<string, State>, write: ResourceWrite, eventTime: number, now: number, messageId: number | null): WriteOutcome {
+function applyWrite(
+  states: Map<string, State>,
+  write: ResourceWrite,
+  eventTime: number,
+  now: number,
+  messageId: number | null,
+  hashOf: (w: ResourceWrite & { op: 'upsert' }) => string,
+): WriteOutcome {
   const [type, id] = targetOf(write);
   const state = states.get(keyOf(type, id));
   if (state === undefined) throw new Error('unreachable: every target was read');
+  const exists = state.stored || state.versions.length > 0;
   // An older event never overwrites what a newer one wrote (the same time applies: a redelivery).
-  if (state.content !== null && eventTime < state.eventTime) return 'stale';
+  if (exists && eventTime < state.eventTime) return 'stale';
+  // A patch's target was read with its content (readStates: no expected hash), or written just now.
   const next = nextContent(write, state.content, type, id);
   if (next === null) return 'absent';
-  if (state.content !== null && isSameJson(withoutMeta(state.content), withoutMeta(next))) {
-    if (eventTime > state.eventTime) {
-      state.eventTime = eventTime;
+  const nextHash = write.op === 'upsert' ? hashOf(write) : contentHashOf(next);
+  // Without its content, a stored row is compared by hash alone (it was read as hashing as expected).
+  if (exists && (state.hash === nextHash || (state.content !== null && isSameJson(withoutMeta(state.content), next)))) {
+    if (eventTime > state.eventTime || state.hash !== nextHash) {
+      // Moved forward, or the stored row's hash is missing (written before it was kept) or was of
+      // another key order: recorded, so the next such write is settled without a lock.
+      state.eventTime = Math.max(state.eventTime, eventTime);
+      state.hash = nextHash;
       state.touched = true;
     }
     return 'unchanged';
   }
-  const created = state.content === null;
+  const created = !exists;
   state.version += 1;
   state.eventTime = eventTime;
   state.content = stamp(next, state.version, now);
+  state.hash = nextHash;
   state.versions.push(state.content);
   state.messageIds.push(messageId);
   return created ? 'created' : 'updated';
@@ -126,82 +208,4 @@ function stamp(resource: FhirResource, version: number, now: number): FhirResour
   const { resourceType, id, meta, ...rest } = resource;
   const kept = meta !== null && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
   return { resourceType, id, meta: { ...kept, versionId: String(version), lastUpdated: new Date(now).toISOString() }, ...rest };
-}
-
-function* writeStates(all: State[], now: number): Generator<Step, void, Row[]> {
-  for (const s of all.filter((s) => s.touched && s.versions.length === 0)) {
-    yield { sql: 'UPDATE fhir_resource SET event_time = ? WHERE resource_type = ? AND id = ?', params: [s.eventTime, s.type, s.id] };
-  }
-  const changed = all.filter((s) => s.versions.length > 0 && s.content !== null);
-  if (changed.length === 0) return;
-  const replaced = changed.filter((s) => s.stored);
-  yield* deleteIndexRows(replaced);
-  // The current version's JSON once: the same text goes to fhir_resource and to its history row.
-  const rows = changed.map((s) => ({ s, content: s.content as FhirResource, json: JSON.stringify(s.content), index: indexRowsOf(s.content as FhirResource) }));
-  const jsonOf = new Map(rows.map((r) => [r.content, r.json]));
-  for (const { s, json, index } of rows.filter((r) => r.s.stored)) {
-    yield {
-      sql: 'UPDATE fhir_resource SET version = ?, event_time = ?, last_updated = ?, deleted = 0, merged_into = ?, content = ? WHERE resource_type = ? AND id = ?',
-      params: [s.version, s.eventTime, now, index.mergedInto, json, s.type, s.id],
-    };
-  }
-  yield* insertRows(
-    'fhir_resource (resource_type, id, version, event_time, last_updated, deleted, merged_into, content)',
-    rows.filter((r) => !r.s.stored).map(({ s, json, index }) => [s.type, s.id, s.version, s.eventTime, now, 0, index.mergedInto, json]),
-  );
-  yield* insertRows(
-    'fhir_history (resource_type, id, version, last_updated, message_id, content)',
-    changed.flatMap((s) => s.versions.map((v, i) => [s.type, s.id, Number((v.meta as { versionId: string }).versionId), now, s.messageIds[i] ?? null, jsonOf.get(v) ?? JSON.stringify(v)])),
-  );
-  yield* insertIndexRows(rows.map((r) => ({ type: r.s.type, id: r.s.id, index: r.index })));
-}
-
-type Indexed = { type: string; id: string; index: ReturnType<typeof indexRowsOf> };
-
-function* insertIndexRows(rows: Indexed[]): Generator<Step, void, Row[]> {
-  const patients = rows.flatMap((r) => (r.index.patient === null ? [] : [{ id: r.id, p: r.index.patient }]));
-  yield* insertRows('fhir_patient (id, gender, birth_lo, birth_hi)', patients.map(({ id, p }) => [id, p.gender, p.birth?.lo ?? null, p.birth?.hi ?? null]));
-  yield* insertRows(
-    'fhir_patient_name (patient_id, part, exact_value, norm, birth_lo, birth_hi)',
-    patients.flatMap(({ id, p }) => p.names.map((n) => [id, n.part, n.exact, n.norm, p.birth?.lo ?? null, p.birth?.hi ?? null])),
-  );
-  yield* insertRows('fhir_identifier (patient_id, system, value)', patients.flatMap(({ id, p }) => p.identifiers.map((i) => [id, i.system, i.value])));
-  yield* insertRows(
-    'fhir_compartment (patient_id, resource_type, resource_id, date_lo, date_hi, status)',
-    rows.flatMap((r) => r.index.compartment.map((c) => [c.patientId, r.type, r.id, c.date?.lo ?? null, c.date?.hi ?? null, c.status])),
-  );
-  yield* insertRows('fhir_code (resource_type, resource_id, system, code)', rows.flatMap((r) => r.index.codes.map((c) => [r.type, r.id, c.system, c.code])));
-}
-
-function* deleteIndexRows(states: State[]): Generator<Step, void, Row[]> {
-  const patientIds = states.filter((s) => s.type === 'Patient').map((s) => s.id);
-  for (const chunk of chunks(patientIds, 1)) {
-    const marks = chunk.map(() => '?').join(', ');
-    yield { sql: `DELETE FROM fhir_patient WHERE id IN (${marks})`, params: chunk };
-    yield { sql: `DELETE FROM fhir_patient_name WHERE patient_id IN (${marks})`, params: chunk };
-    yield { sql: `DELETE FROM fhir_identifier WHERE patient_id IN (${marks})`, params: chunk };
-  }
-  for (const chunk of chunks(states, 2)) {
-    const pairs = chunk.flatMap((s) => [s.type, s.id]);
-    const where = chunk.map(() => '(resource_type = ? AND resource_id = ?)').join(' OR ');
-    yield { sql: `DELETE FROM fhir_compartment WHERE ${where}`, params: pairs };
-    yield { sql: `DELETE FROM fhir_code WHERE ${where}`, params: pairs };
-  }
-}
-
-/** Multi-row INSERTs (none for no rows), each under maxParams placeholders. */
-function* insertRows(into: string, rows: unknown[][]): Generator<Step, void, Row[]> {
-  const width = rows[0]?.length ?? 0;
-  if (width === 0) return;
-  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-  for (const chunk of chunks(rows, width)) {
-    yield { sql: `INSERT INTO ${into} VALUES ${chunk.map(() => tuple).join(', ')}`, params: chunk.flat(), bulk: true };
-  }
-}
-
-function chunks<T>(items: readonly T[], paramsPerItem: number): T[][] {
-  const size = Math.max(1, Math.floor(maxParams / paramsPerItem));
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

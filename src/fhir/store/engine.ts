@@ -18,18 +18,57 @@ export type Step =
    * a walk of every row of the type while the table was small (EXPLAIN: ref on resource_type), which
    * then waited on every other applier's uncommitted inserts and timed out (bench/fhir-apply.ts).
    */
-  | { union: string[]; params: unknown[]; lock?: boolean };
+  | { union: string[]; params: unknown[]; lock?: boolean }
+  /**
+   * Rows written over the rows of `table` they name by `keys` (each row: the keys' values, then the
+   * `set` columns'), as one statement: one UPDATE per row was a round trip each.
+   */
+  | { update: { table: string; keys: readonly string[]; set: readonly string[] }; rows: unknown[][] };
+
+/** How an engine writes the statements it differs on. */
+type Dialect = {
+  /** One part of a UNION ALL read. */
+  unionPart(select: string, lock: boolean): string;
+  /** UPDATE `table` from `rows` (a derived table of SELECT … UNION ALL) joined on `keys`. */
+  updateFrom(table: string, keys: readonly string[], rowsTable: string, set: readonly string[]): string;
+};
 
 /** The statement's text and whether to send it as text (a shape seldom repeated: not prepared). */
-function statementOf(step: Step, part: (select: string) => string): { sql: string; text: boolean } {
-  if ('union' in step) return { sql: step.union.map(part).join(' UNION ALL '), text: true };
-  return { sql: step.sql, text: step.bulk === true };
+function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean } {
+  if ('union' in step) return { sql: step.union.map((select) => dialect.unionPart(select, step.lock === true)).join(' UNION ALL '), text: true };
+  if ('update' in step) {
+    const { table, keys, set } = step.update;
+    const columns = [...keys, ...set];
+    const rows = step.rows.map((_, i) => `SELECT ${columns.map((c) => (i === 0 ? `? AS ${c}` : '?')).join(', ')}`).join(' UNION ALL ');
+    return { sql: dialect.updateFrom(table, keys, rows, set), text: true };
+  }
+  return { sql: step.lock === true ? `${step.sql} FOR UPDATE` : step.sql, text: step.bulk === true };
 }
+
+const paramsOf = (step: Step): unknown[] => ('update' in step ? step.rows.flat() : step.params);
+
+const sqliteDialect: Dialect = {
+  // SQLite wants a compound SELECT's parts bare; a sub-select keeps each one's own clauses. Its
+  // transactions are serialisable from BEGIN IMMEDIATE: there is no row lock to take.
+  unionPart: (select) => `SELECT * FROM (${select})`,
+  updateFrom: (table, keys, rows, set) =>
+    `UPDATE ${table} SET ${set.map((c) => `${c} = v.${c}`).join(', ')} FROM (${rows}) AS v WHERE ${keys.map((k) => `${table}.${k} = v.${k}`).join(' AND ')}`,
+};
+
+const mariaDbDialect: Dialect = {
+  unionPart: (select, lock) => `(${select}${lock ? ' FOR UPDATE' : ''})`,
+  // Planned as the derived rows driving an eq_ref lookup of the primary key (EXPLAIN).
+  updateFrom: (table, keys, rows, set) =>
+    `UPDATE ${table} r JOIN (${rows}) v ON ${keys.map((k) => `r.${k} = v.${k}`).join(' AND ')} SET ${set.map((c) => `r.${c} = v.${c}`).join(', ')}`,
+};
 export type Steps<T> = Generator<Step, T, Row[]>;
 
 export type FhirEngine = {
   all(sql: string, params: readonly unknown[]): Promise<Row[]>;
-  /** Runs the steps in one transaction; a MariaDB deadlock or a lost insert race runs them again. */
+  /**
+   * Runs the steps in one transaction (on MariaDB from the first step that locks or writes: plain
+   * reads before it see the latest commits); a MariaDB deadlock or a lost insert race runs them again.
+   */
   transaction<T>(steps: () => Steps<T>): Promise<T>;
 };
 
@@ -49,10 +88,9 @@ function sqliteEngine(db: Database.Database): FhirEngine {
     return stmt;
   };
   const run = (step: Step): Row[] => {
-    // SQLite wants a compound SELECT's parts bare; a sub-select keeps each one's own clauses.
-    const stmt = prepared(statementOf(step, (select) => `SELECT * FROM (${select})`).sql);
-    if (stmt.reader) return stmt.all(...step.params) as Row[];
-    stmt.run(...step.params);
+    const stmt = prepared(statementOf({ ...step, lock: false }, sqliteDialect).sql);
+    if (stmt.reader) return stmt.all(...paramsOf(step)) as Row[];
+    stmt.run(...paramsOf(step));
     return [];
   };
   return {
@@ -70,6 +108,9 @@ function sqliteEngine(db: Database.Database): FhirEngine {
   };
 }
 
+/** A read that takes no lock: it needs no transaction of its own. */
+const isPlainRead = (step: Step): boolean => 'union' in step && step.lock !== true;
+
 type Pool = Extract<StoreHandle, { engine: 'mariadb' }>['pool'];
 
 /** ER_DUP_ENTRY (two first writes of one resource), ER_LOCK_DEADLOCK: the transaction may simply run again. */
@@ -78,23 +119,31 @@ const maxAttempts = 5;
 
 function mariaDbEngine(pool: Pool): FhirEngine {
   const exec = async (conn: PoolConnection, step: Step): Promise<Row[]> => {
-    const lock = step.lock === true ? ' FOR UPDATE' : '';
-    const { sql, text } = statementOf(step, (select) => `(${select}${lock})`);
-    const statement = 'union' in step ? sql : `${sql}${lock}`;
-    const [rows] = text ? await conn.query(statement, step.params) : await conn.execute(statement, step.params as never[]);
+    const { sql, text } = statementOf(step, mariaDbDialect);
+    const params = paramsOf(step);
+    const [rows] = text ? await conn.query(sql, params) : await conn.execute(sql, params as never[]);
     return Array.isArray(rows) ? (rows as Row[]) : [];
   };
+  // BEGIN comes with the first step that locks or writes: plain reads before it run on their own
+  // (autocommit), so steps that only read (apply.ts's first pass, when nothing changes) cost no
+  // transaction at all.
   const once = <T>(steps: () => Steps<T>): Promise<T> =>
     pool.withConnection(async (conn) => {
-      await conn.beginTransaction();
+      let begun = false;
       try {
         const gen = steps();
         let next = gen.next([]);
-        while (!next.done) next = gen.next(await exec(conn, next.value));
-        await conn.commit();
+        while (!next.done) {
+          if (!begun && !isPlainRead(next.value)) {
+            await conn.beginTransaction();
+            begun = true;
+          }
+          next = gen.next(await exec(conn, next.value));
+        }
+        if (begun) await conn.commit();
         return next.value;
       } catch (err) {
-        await conn.rollback().catch(() => undefined);
+        if (begun) await conn.rollback().catch(() => undefined);
         throw err;
       }
     });
