@@ -6,18 +6,15 @@ import type { Row, Step } from './engine.ts';
 
 // How projections become versions, written once for both engines as a generator of SQL steps: the
 // SQLite driver runs it synchronously inside one transaction (nothing else can touch the one handle
-// in between), the MariaDB driver awaits each step on one connection, and begins the transaction
-// only at the first step that locks or writes.
+// in between), the MariaDB driver awaits each step on one connection inside one transaction.
+// Round trips are few whatever the number of writes: the current rows are read (FOR UPDATE, so
+// concurrent appliers of a resource queue up) in one statement per chunk, the writes are worked out
+// in memory in order, then written as multi-row statements per table (apply-writes.ts).
 //
-// Two passes, because most writes change nothing (an A08 repeating what is stored, a result sent
-// again):
-//   1. a plain read of each target's version, event time and content hash settles every write that
-//      is stale, absent or unchanged (its content hashes as the stored one's): no lock, no content;
-//   2. only the targets left, if any, are read again with their content, locked (FOR UPDATE, so
-//      concurrent appliers of a resource queue up), and all their writes worked out in order on that
-//      fresh state, then written as multi-row statements per table (apply-writes.ts).
-// A write settled in pass 1 changes nothing, so it is as if it ran at that read; every rule here is
-// per resource, so the resources of pass 2 may run later without breaking any.
+// Most writes change nothing (an A08 repeating what is stored, a result sent again): each current
+// row keeps a hash of its content, and the read brings a row's content only when that hash differs
+// from the incoming writes' (or for a patch, which needs it), so an unchanged write costs a compare
+// of two hashes, not a read, parse and deep compare of the stored JSON.
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'absent';
 
@@ -27,8 +24,6 @@ export class ProjectionError extends Error {
 }
 
 type State = WrittenState;
-/** Pass 1's view of a stored row. */
-type Seen = { eventTime: number; hash: string | null };
 
 
 export function eventTimeOf(projection: Projection): number {
@@ -59,28 +54,16 @@ export function* applySteps(projections: readonly Projection[], now: number): Ge
     return h;
   };
 
-  const seen = yield* readSeen([...new Set(writes.map((w) => w.key))]);
-  const outcomes: WriteOutcome[] = [];
-  const open = new Set<string>();
-  for (const w of writes) {
-    const outcome = open.has(w.key) ? null : settle(w.write, seen.get(w.key), w.eventTime, hashOf);
-    if (outcome === null) open.add(w.key);
-    outcomes.push(outcome ?? 'absent'); // for an open target, a placeholder: pass 2 decides
+  // A target's content is read only where the hash cannot decide: when it is patched, when its writes
+  // do not all hash alike, or when the stored row's hash is not theirs (readStates).
+  const expected = new Map<string, string | null>();
+  for (const { key, write } of writes) {
+    const h = write.op === 'patch' ? null : hashOf(write);
+    expected.set(key, expected.has(key) && expected.get(key) !== h ? null : h);
   }
-  if (open.size > 0) {
-    // A target whose every write hashes as pass 1 saw it stored (only its time moves) is read without
-    // its content, unless its hash has moved since; any other is read with it.
-    const expected = new Map([...open].map((key): [string, string | null] => [key, seen.get(key)?.hash ?? null]));
-    for (const { key, write } of writes) {
-      if (expected.get(key) !== undefined && (write.op === 'patch' || hashOf(write) !== expected.get(key))) expected.set(key, null);
-    }
-    const states = yield* readStates(expected);
-    // Every write of an open target again, in order, on the fresh state (those pass 1 settled too).
-    writes.forEach((w, i) => {
-      if (open.has(w.key)) outcomes[i] = applyWrite(states, w.write, w.eventTime, now, w.messageId, hashOf);
-    });
-    yield* writeStates([...states.values()], now);
-  }
+  const states = yield* readStates(expected);
+  const outcomes = writes.map((w) => applyWrite(states, w.write, w.eventTime, now, w.messageId, hashOf));
+  yield* writeStates([...states.values()], now);
   let at = 0;
   return projections.map((projection) => outcomes.slice(at, (at += projection.writes.length)));
 }
@@ -93,29 +76,9 @@ const splitKey = (key: string): [string, string] => {
   return [key.slice(0, slash), key.slice(slash + 1)];
 };
 
-/** The outcome of a write that changes nothing, from pass 1's view; null: pass 2 must decide. */
-function settle(write: ResourceWrite, seen: Seen | undefined, eventTime: number, hashOf: (w: ResourceWrite & { op: 'upsert' }) => string): WriteOutcome | null {
-  if (seen === undefined) return write.op === 'patch' && !write.create ? 'absent' : null;
-  if (eventTime < seen.eventTime) return 'stale';
-  if (write.op === 'patch' || eventTime > seen.eventTime || seen.hash === null) return null;
-  return hashOf(write) === seen.hash ? 'unchanged' : null;
-}
-
-/** Pass 1: event time and hash of the targets that exist, without locking or content. */
-function* readSeen(keys: string[]): Generator<Step, Map<string, Seen>, Row[]> {
-  const seen = new Map<string, Seen>();
-  for (const chunk of chunks(keys, maxParams / maxUnion)) {
-    const union = chunk.map(() => 'SELECT resource_type, id, event_time, content_hash FROM fhir_resource WHERE resource_type = ? AND id = ?');
-    for (const row of yield { union, params: chunk.flatMap(splitKey) }) {
-      seen.set(keyOf(String(row.resource_type), String(row.id)), { eventTime: Number(row.event_time), hash: row.content_hash === null ? null : String(row.content_hash) });
-    }
-  }
-  return seen;
-}
-
 /**
- * Pass 2: the targets' rows, locked until the transaction ends, with their content unless it hashes
- * as `expected` says (then the hash stands for it: content null, `stored` true).
+ * The targets' rows, locked until the transaction ends, with their content unless it hashes as
+ * `expected` says (then the hash stands for it: content null, `stored` true).
  */
 function* readStates(expected: Map<string, string | null>): Generator<Step, Map<string, State>, Row[]> {
   const states = new Map<string, State>();
@@ -166,7 +129,7 @@ function applyWrite(
   if (exists && (state.hash === nextHash || (state.content !== null && isSameJson(withoutMeta(state.content), next)))) {
     if (eventTime > state.eventTime || state.hash !== nextHash) {
       // Moved forward, or the stored row's hash is missing (written before it was kept) or was of
-      // another key order: recorded, so the next such write is settled without a lock.
+      // another key order: recorded, so the next such write is decided by its hash alone.
       state.eventTime = Math.max(state.eventTime, eventTime);
       state.hash = nextHash;
       state.touched = true;

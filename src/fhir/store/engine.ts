@@ -65,10 +65,7 @@ export type Steps<T> = Generator<Step, T, Row[]>;
 
 export type FhirEngine = {
   all(sql: string, params: readonly unknown[]): Promise<Row[]>;
-  /**
-   * Runs the steps in one transaction (on MariaDB from the first step that locks or writes: plain
-   * reads before it see the latest commits); a MariaDB deadlock or a lost insert race runs them again.
-   */
+  /** Runs the steps in one transaction; a MariaDB deadlock or a lost insert race runs them again. */
   transaction<T>(steps: () => Steps<T>): Promise<T>;
 };
 
@@ -108,9 +105,6 @@ function sqliteEngine(db: Database.Database): FhirEngine {
   };
 }
 
-/** A read that takes no lock: it needs no transaction of its own. */
-const isPlainRead = (step: Step): boolean => 'union' in step && step.lock !== true;
-
 type Pool = Extract<StoreHandle, { engine: 'mariadb' }>['pool'];
 
 /** ER_DUP_ENTRY (two first writes of one resource), ER_LOCK_DEADLOCK: the transaction may simply run again. */
@@ -124,26 +118,17 @@ function mariaDbEngine(pool: Pool): FhirEngine {
     const [rows] = text ? await conn.query(sql, params) : await conn.execute(sql, params as never[]);
     return Array.isArray(rows) ? (rows as Row[]) : [];
   };
-  // BEGIN comes with the first step that locks or writes: plain reads before it run on their own
-  // (autocommit), so steps that only read (apply.ts's first pass, when nothing changes) cost no
-  // transaction at all.
   const once = <T>(steps: () => Steps<T>): Promise<T> =>
     pool.withConnection(async (conn) => {
-      let begun = false;
+      await conn.beginTransaction();
       try {
         const gen = steps();
         let next = gen.next([]);
-        while (!next.done) {
-          if (!begun && !isPlainRead(next.value)) {
-            await conn.beginTransaction();
-            begun = true;
-          }
-          next = gen.next(await exec(conn, next.value));
-        }
-        if (begun) await conn.commit();
+        while (!next.done) next = gen.next(await exec(conn, next.value));
+        await conn.commit();
         return next.value;
       } catch (err) {
-        if (begun) await conn.rollback().catch(() => undefined);
+        await conn.rollback().catch(() => undefined);
         throw err;
       }
     });
