@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { FhirResource, Projection, ResourceWrite } from '../projection.ts';
-import { chunks, maxParams, maxUnion, writeStates, type WrittenState } from './apply-writes.ts';
+import { chunks, writeStates, type WrittenState } from './apply-writes.ts';
 import { isSameJson } from './same-json.ts';
 import type { Row, Step } from './engine.ts';
 
@@ -77,8 +77,9 @@ const splitKey = (key: string): [string, string] => {
 };
 
 /**
- * The targets' rows, locked until the transaction ends, with their content unless it hashes as
- * `expected` says (then the hash stands for it: content null, `stored` true).
+ * The targets' rows, locked until the transaction ends, then the content of those that need it:
+ * stored rows whose hash is not `expected` (null: always). For the others the hash stands for the
+ * content (content null, `stored` true).
  */
 function* readStates(expected: Map<string, string | null>): Generator<Step, Map<string, State>, Row[]> {
   const states = new Map<string, State>();
@@ -86,25 +87,36 @@ function* readStates(expected: Map<string, string | null>): Generator<Step, Map<
     const [type, id] = splitKey(key);
     states.set(key, { type, id, stored: false, version: 0, eventTime: -Infinity, content: null, hash: null, versions: [], messageIds: [], touched: false });
   }
-  const keys = [...expected.keys()];
-  for (const chunk of chunks(keys, maxParams / maxUnion)) {
-    const union = chunk.map(
-      () => 'SELECT resource_type, id, version, event_time, content_hash, CASE WHEN content_hash = ? THEN NULL ELSE content END AS content FROM fhir_resource WHERE resource_type = ? AND id = ?',
-    );
-    const rows = yield { union, params: chunk.flatMap((key) => [expected.get(key) ?? null, ...splitKey(key)]), lock: true };
-    for (const row of rows) {
-      const state = states.get(keyOf(String(row.resource_type), String(row.id)));
-      if (state === undefined) continue;
-      Object.assign(state, {
-        stored: true,
-        version: Number(row.version),
-        eventTime: Number(row.event_time),
-        content: row.content === null ? null : (JSON.parse(String(row.content)) as FhirResource),
-        hash: row.content_hash === null ? null : String(row.content_hash),
-      });
-    }
+  const stateOf = (row: Row): State | undefined => states.get(keyOf(String(row.resource_type), String(row.id)));
+  for (const row of yield* lookup([...states.values()], 'version, event_time, content_hash', true)) {
+    const state = stateOf(row);
+    if (state === undefined) continue;
+    Object.assign(state, { stored: true, version: Number(row.version), eventTime: Number(row.event_time), hash: row.content_hash === null ? null : String(row.content_hash) });
+  }
+  const unsure = [...expected].flatMap(([key, hash]) => {
+    const state = states.get(key);
+    return state !== undefined && state.stored && (hash === null || state.hash !== hash) ? [state] : [];
+  });
+  for (const row of yield* lookup(unsure, 'content', false)) {
+    const state = stateOf(row);
+    if (state !== undefined) state.content = JSON.parse(String(row.content)) as FhirResource;
   }
   return states;
+}
+
+/** Primary-key reads of these resources' rows: per type, in chunks. */
+function* lookup(targets: readonly State[], columns: string, lock: boolean): Generator<Step, Row[], Row[]> {
+  const idsByType = new Map<string, string[]>();
+  for (const { type, id } of targets) {
+    const ids = idsByType.get(type);
+    if (ids === undefined) idsByType.set(type, [id]);
+    else ids.push(id);
+  }
+  const found: Row[] = [];
+  for (const [type, ids] of idsByType) {
+    for (const chunk of chunks(ids, 1)) found.push(...(yield { lookup: { table: 'fhir_resource', columns, type, ids: chunk }, lock }));
+  }
+  return found;
 }
 
 function applyWrite(

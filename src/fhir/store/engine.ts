@@ -13,12 +13,12 @@ export type Row = Record<string, unknown>;
 export type Step =
   | { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean }
   /**
-   * Reads as one statement, rows of each in turn (UNION ALL). Each a primary-key lookup, so a locking
-   * read locks exactly the rows it names: one `(k = ? AND id = ?) OR …` read was planned by MariaDB as
-   * a walk of every row of the type while the table was small (EXPLAIN: ref on resource_type), which
-   * then waited on every other applier's uncommitted inserts and timed out (bench/fhir-apply.ts).
+   * The rows of `table` with one `type` (resource_type) and these ids, by its primary key. MariaDB is
+   * told to use that key: left to itself it scans the whole table while the table is small (EXPLAIN:
+   * ALL below ~60 rows), and a locking read that scans locks every row, which then waits on every
+   * other applier's uncommitted inserts until the store's deadline (bench/fhir-apply.ts).
    */
-  | { union: string[]; params: unknown[]; lock?: boolean }
+  | { lookup: { table: string; columns: string; type: string; ids: readonly string[] }; lock?: boolean }
   /**
    * Rows written over the rows of `table` they name by `keys` (each row: the keys' values, then the
    * `set` columns'), as one statement: one UPDATE per row was a round trip each.
@@ -27,15 +27,19 @@ export type Step =
 
 /** How an engine writes the statements it differs on. */
 type Dialect = {
-  /** One part of a UNION ALL read. */
-  unionPart(select: string, lock: boolean): string;
+  /** `FROM table` of a primary-key lookup. */
+  byPrimaryKey(table: string): string;
   /** UPDATE `table` from `rows` (a derived table of SELECT … UNION ALL) joined on `keys`. */
   updateFrom(table: string, keys: readonly string[], rowsTable: string, set: readonly string[]): string;
 };
 
 /** The statement's text and whether to send it as text (a shape seldom repeated: not prepared). */
 function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean } {
-  if ('union' in step) return { sql: step.union.map((select) => dialect.unionPart(select, step.lock === true)).join(' UNION ALL '), text: true };
+  if ('lookup' in step) {
+    const { table, columns, ids } = step.lookup;
+    const lock = step.lock === true ? ' FOR UPDATE' : '';
+    return { sql: `SELECT resource_type, id, ${columns} FROM ${dialect.byPrimaryKey(table)} WHERE resource_type = ? AND id IN (${ids.map(() => '?').join(', ')})${lock}`, text: true };
+  }
   if ('update' in step) {
     const { table, keys, set } = step.update;
     const columns = [...keys, ...set];
@@ -45,18 +49,17 @@ function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean
   return { sql: step.lock === true ? `${step.sql} FOR UPDATE` : step.sql, text: step.bulk === true };
 }
 
-const paramsOf = (step: Step): unknown[] => ('update' in step ? step.rows.flat() : step.params);
+const paramsOf = (step: Step): unknown[] => ('update' in step ? step.rows.flat() : 'lookup' in step ? [step.lookup.type, ...step.lookup.ids] : step.params);
 
 const sqliteDialect: Dialect = {
-  // SQLite wants a compound SELECT's parts bare; a sub-select keeps each one's own clauses. Its
-  // transactions are serialisable from BEGIN IMMEDIATE: there is no row lock to take.
-  unionPart: (select) => `SELECT * FROM (${select})`,
+  // Its transactions are serialisable from BEGIN IMMEDIATE: there is no row lock to take.
+  byPrimaryKey: (table) => table,
   updateFrom: (table, keys, rows, set) =>
     `UPDATE ${table} SET ${set.map((c) => `${c} = v.${c}`).join(', ')} FROM (${rows}) AS v WHERE ${keys.map((k) => `${table}.${k} = v.${k}`).join(' AND ')}`,
 };
 
 const mariaDbDialect: Dialect = {
-  unionPart: (select, lock) => `(${select}${lock ? ' FOR UPDATE' : ''})`,
+  byPrimaryKey: (table) => `${table} FORCE INDEX (PRIMARY)`,
   // Planned as the derived rows driving an eq_ref lookup of the primary key (EXPLAIN).
   updateFrom: (table, keys, rows, set) =>
     `UPDATE ${table} r JOIN (${rows}) v ON ${keys.map((k) => `r.${k} = v.${k}`).join(' AND ')} SET ${set.map((c) => `r.${c} = v.${c}`).join(', ')}`,
