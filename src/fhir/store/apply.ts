@@ -104,17 +104,18 @@ function* readStates(expected: Map<string, string | null>): Generator<Step, Map<
   return states;
 }
 
-/** Primary-key reads of these resources' rows: per type, in chunks. */
+/** Primary-key reads of these resources' rows: one statement per chunk, grouped by type. */
 function* lookup(targets: readonly State[], columns: string, lock: boolean): Generator<Step, Row[], Row[]> {
-  const idsByType = new Map<string, string[]>();
-  for (const { type, id } of targets) {
-    const ids = idsByType.get(type);
-    if (ids === undefined) idsByType.set(type, [id]);
-    else ids.push(id);
-  }
   const found: Row[] = [];
-  for (const [type, ids] of idsByType) {
-    for (const chunk of chunks(ids, 1)) found.push(...(yield { lookup: { table: 'fhir_resource', columns, type, ids: chunk }, lock }));
+  for (const chunk of chunks(targets, 2)) {
+    const idsByType = new Map<string, string[]>();
+    for (const { type, id } of chunk) {
+      const ids = idsByType.get(type);
+      if (ids === undefined) idsByType.set(type, [id]);
+      else ids.push(id);
+    }
+    const groups = [...idsByType].map(([type, ids]) => ({ type, ids }));
+    found.push(...(yield { lookup: { table: 'fhir_resource', columns, groups }, lock }));
   }
   return found;
 }

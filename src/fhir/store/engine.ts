@@ -13,12 +13,13 @@ export type Row = Record<string, unknown>;
 export type Step =
   | { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean }
   /**
-   * The rows of `table` with one `type` (resource_type) and these ids, by its primary key. MariaDB is
+   * The rows of `table` with these ids, per `type` (resource_type), by its primary key, as one
+   * statement (a UNION ALL of one read per type). MariaDB is
    * told to use that key: left to itself it scans the whole table while the table is small (EXPLAIN:
    * ALL below ~60 rows), and a locking read that scans locks every row, which then waits on every
    * other applier's uncommitted inserts until the store's deadline (bench/fhir-apply.ts).
    */
-  | { lookup: { table: string; columns: string; type: string; ids: readonly string[] }; lock?: boolean }
+  | { lookup: { table: string; columns: string; groups: readonly { type: string; ids: readonly string[] }[] }; lock?: boolean }
   /**
    * Rows written over the rows of `table` they name by `keys` (each row: the keys' values, then the
    * `set` columns'), as one statement: one UPDATE per row was a round trip each.
@@ -29,6 +30,8 @@ export type Step =
 type Dialect = {
   /** `FROM table` of a primary-key lookup. */
   byPrimaryKey(table: string): string;
+  /** One read of several as a part of a UNION ALL. */
+  unionPart(select: string): string;
   /** UPDATE `table` from `rows` (a derived table of SELECT … UNION ALL) joined on `keys`. */
   updateFrom(table: string, keys: readonly string[], rowsTable: string, set: readonly string[]): string;
 };
@@ -36,9 +39,10 @@ type Dialect = {
 /** The statement's text and whether to send it as text (a shape seldom repeated: not prepared). */
 function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean } {
   if ('lookup' in step) {
-    const { table, columns, ids } = step.lookup;
+    const { table, columns, groups } = step.lookup;
     const lock = step.lock === true ? ' FOR UPDATE' : '';
-    return { sql: `SELECT resource_type, id, ${columns} FROM ${dialect.byPrimaryKey(table)} WHERE resource_type = ? AND id IN (${ids.map(() => '?').join(', ')})${lock}`, text: true };
+    const reads = groups.map(({ ids }) => `SELECT resource_type, id, ${columns} FROM ${dialect.byPrimaryKey(table)} WHERE resource_type = ? AND id IN (${ids.map(() => '?').join(', ')})${lock}`);
+    return { sql: reads.length === 1 ? (reads[0] as string) : reads.map(dialect.unionPart).join(' UNION ALL '), text: true };
   }
   if ('update' in step) {
     const { table, keys, set } = step.update;
@@ -49,17 +53,20 @@ function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean
   return { sql: step.lock === true ? `${step.sql} FOR UPDATE` : step.sql, text: step.bulk === true };
 }
 
-const paramsOf = (step: Step): unknown[] => ('update' in step ? step.rows.flat() : 'lookup' in step ? [step.lookup.type, ...step.lookup.ids] : step.params);
+const paramsOf = (step: Step): unknown[] => ('update' in step ? step.rows.flat() : 'lookup' in step ? step.lookup.groups.flatMap((g) => [g.type, ...g.ids]) : step.params);
 
 const sqliteDialect: Dialect = {
   // Its transactions are serialisable from BEGIN IMMEDIATE: there is no row lock to take.
   byPrimaryKey: (table) => table,
+  // A compound SELECT's parts bare; a sub-select keeps each one's own clauses.
+  unionPart: (select) => `SELECT * FROM (${select})`,
   updateFrom: (table, keys, rows, set) =>
     `UPDATE ${table} SET ${set.map((c) => `${c} = v.${c}`).join(', ')} FROM (${rows}) AS v WHERE ${keys.map((k) => `${table}.${k} = v.${k}`).join(' AND ')}`,
 };
 
 const mariaDbDialect: Dialect = {
   byPrimaryKey: (table) => `${table} FORCE INDEX (PRIMARY)`,
+  unionPart: (select) => `(${select})`,
   // Planned as the derived rows driving an eq_ref lookup of the primary key (EXPLAIN).
   updateFrom: (table, keys, rows, set) =>
     `UPDATE ${table} r JOIN (${rows}) v ON ${keys.map((k) => `r.${k} = v.${k}`).join(' AND ')} SET ${set.map((c) => `r.${c} = v.${c}`).join(', ')}`,
