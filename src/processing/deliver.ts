@@ -2,7 +2,7 @@ import type { ProcessingConfig, ProcessingRoute, SinkName } from '../config/sche
 import type { ProcessingObserver } from './observer.ts';
 import { isExhausted, retryDelayMs } from './retry.ts';
 import { matchRoute, type RouteMatch } from './routes.ts';
-import type { Sink, SinkOutput, SinkResult } from './sink.ts';
+import type { Sink, SinkCall, SinkOutput, SinkResult } from './sink.ts';
 import type { ClaimedEvent, Outcome } from './claim-steps.ts';
 
 // One claim through its routes and sinks: the outcome of every event. In ordered modes a sink call
@@ -52,11 +52,14 @@ function roundsOf(items: readonly Matched[], ordered: boolean, wholeLanes: boole
   return rounds;
 }
 
-async function callSink(sink: Sink | undefined, name: SinkName, batch: readonly Routed[]): Promise<SinkResult[]> {
+async function callSink(sink: Sink | undefined, name: SinkName, batch: readonly Routed[], call: SinkCall): Promise<SinkResult[]> {
   const transient = (error: string): SinkResult[] => batch.map(() => ({ ok: false, permanent: false, error }));
   if (sink === undefined) return transient(`sink ${name} is not configured`);
   try {
-    const results = await sink.deliver(batch.map((r) => ({ ...r.event, upstream: r.upstream })));
+    const results = await sink.deliver(
+      batch.map((r) => ({ ...r.event, upstream: r.upstream })),
+      call,
+    );
     return results.length === batch.length ? results : transient(`sink ${name} answered ${results.length} results for ${batch.length} events`);
   } catch (err) {
     return transient(`sink ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -88,7 +91,7 @@ async function runRoute(
       return [];
     }
     const started = performance.now();
-    const results = await callSink(ctx.sinks.get(name), name, alive);
+    const results = await callSink(ctx.sinks.get(name), name, alive, { ordered: ctx.ordered });
     const counts = { ok: 0, transient: 0, permanent: 0 };
     const next: Routed[] = [];
     alive.forEach((r, i) => {

@@ -36,10 +36,19 @@ export type SinkResult =
    */
   | { ok: false; permanent: boolean; error: string };
 
+/** How the engine makes a call. */
+export type SinkCall = {
+  /**
+   * The events' lanes (orderingKey) keep order (every mode but parallel). A keepsOrder sink that
+   * fails an event then fails the later events of its lane in the call.
+   */
+  ordered: boolean;
+};
+
 export type Sink = {
   readonly name: SinkName;
   /** One result per event, same order. Throwing counts as a transient failure of every event. */
-  deliver(events: readonly SinkEvent[]): Promise<SinkResult[]>;
+  deliver(events: readonly SinkEvent[], call?: SinkCall): Promise<SinkResult[]>;
   /** Ready to take events (e.g. broker connected); a sink without a check is always ready. */
   ready?(): boolean;
   /**
@@ -49,8 +58,9 @@ export type Sink = {
    */
   readonly wideCalls?: boolean;
   /**
-   * Takes a call's events in the order given, and once one fails reports every later one as failed
-   * too (amqp: one channel, results in order; log and noop never fail). When every sink of the
+   * Takes a call's events in the order given, and once one fails reports every later one of its lane
+   * as failed too, in an ordered call (amqp: one channel, results in order, so every later one; fhir:
+   * the later ones of the lane are not applied; log and noop never fail). When every sink of the
    * routes does, an ordered call may hold several events of a lane, in lane order, instead of one
    * (deliver.ts): a claim is then one call per sink, not one per event of its deepest lane.
    */

@@ -28,7 +28,7 @@ const fakeMap: MapMessage = (raw): MapResult => {
   };
 };
 
-function event(id: number, raw: Buffer, charset: string | null = null): SinkEvent {
+function event(id: number, raw: Buffer, charset: string | null = null, orderingKey = 'k'): SinkEvent {
   return {
     id,
     receivedAt: new Date(),
@@ -38,7 +38,7 @@ function event(id: number, raw: Buffer, charset: string | null = null): SinkEven
     version: '2.5',
     sendingApplication: 'EHR',
     sendingFacility: 'H',
-    orderingKey: 'k',
+    orderingKey,
     charset,
     raw,
     upstream: new Map(),
@@ -88,6 +88,32 @@ describe.each(fhirEngines)('fhir sink on %s', (engine) => {
       expect.objectContaining({ ok: true }),
     ]);
     expect(await bed.fhir.read('Patient', 'p2')).toBeNull();
+  });
+
+  it.each([
+    { ordered: true, lateApplied: false },
+    { ordered: false, lateApplied: true },
+  ])('an unmappable event holds back the later events of its lane, and only them, in an ordered call (ordered: $ordered)', async ({ ordered, lateApplied }) => {
+    const sink = createFhirSink({ fhirStore: bed.fhir, map: fakeMap, options, log: silent });
+    const at = (id: string, family: string): Buffer => Buffer.from(`MSH|^~\\&|x|${id}^${family}^2026-01-02T10:00:00Z`);
+    const lane = ordered ? 'o' : 'u';
+    const results = await sink.deliver(
+      [
+        event(10, at(`${lane}-a1`, 'A'), null, 'A'),
+        event(11, Buffer.from('MSH|^~\\&|x|FAIL'), null, 'A'),
+        event(12, at(`${lane}-b1`, 'B'), null, 'B'),
+        event(13, at(`${lane}-a2`, 'A'), null, 'A'),
+      ],
+      { ordered },
+    );
+    expect(results).toEqual([
+      expect.objectContaining({ ok: true }),
+      { ok: false, permanent: true, error: 'fhir mapping: PID-3 missing' },
+      expect.objectContaining({ ok: true }),
+      ordered ? { ok: false, permanent: false, error: 'fhir: an earlier event of its lane failed' } : expect.objectContaining({ ok: true }),
+    ]);
+    expect((await bed.fhir.read('Patient', `${lane}-b1`)) !== null).toBe(true);
+    expect((await bed.fhir.read('Patient', `${lane}-a2`)) !== null).toBe(lateApplied);
   });
 
   it('when the store fails, every event it was to apply is retried later; unmappable ones still fail for good', async () => {

@@ -1,6 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { orderingKeyFor } from '../../src/processing/ordering-key.ts';
+import type { RowDataPacket } from 'mysql2/promise';
 import { createStore } from '../../src/store/create-store.ts';
+import type { Store, StoreHandle } from '../../src/store/store.ts';
 import { createTestDatabase, describeMariaDb, type TestDatabase } from '../support/mariadb.ts';
 import { allFinal, processingRows, waitUntil } from '../support/processing.ts';
 import { newRow } from '../support/rows.ts';
@@ -29,6 +31,15 @@ function deliveredIds(service: ServiceProcess): number[] {
     .split('\n')
     .filter((line) => line.includes('"msg":"would deliver"'))
     .map((line) => Number((JSON.parse(line) as { id: number }).id));
+}
+
+/** Lanes claimed by the process with this pid (a lane row holds its claim's token, which holds the instance id). */
+async function claimsHeldBy(store: Store, pid: number): Promise<number> {
+  const handle = store.handle as Extract<StoreHandle, { engine: 'mariadb' }>;
+  const [rows] = await handle.pool.withConnection((conn) =>
+    conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM processing_lane WHERE owner LIKE ?', [`%-${pid}-%`]),
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 describeMariaDb('processing across three instances on one MariaDB', () => {
@@ -63,6 +74,14 @@ describeMariaDb('processing across three instances on one MariaDB', () => {
       services.push(...(await Promise.all([0, 1, 2].map(() => startService(dir)))));
       const [victim, ...survivors] = services as [ServiceProcess, ServiceProcess, ServiceProcess];
       await waitForLog(victim, /"msg":"would deliver"/, 200);
+      // Killed while it holds claims, so there is in-flight work to take over: frozen (SIGSTOP) and
+      // looked at; when it holds none at that instant, let go until its next delivery and look again.
+      for (;;) {
+        victim.child.kill('SIGSTOP');
+        if ((await claimsHeldBy(store, victim.child.pid ?? 0)) > 0) break;
+        victim.child.kill('SIGCONT');
+        await waitForLog(victim, /"msg":"would deliver"/, deliveredIds(victim).length + 1);
+      }
       victim.child.kill('SIGKILL');
       expect((await victim.exited).signal).toBe('SIGKILL');
 

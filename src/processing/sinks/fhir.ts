@@ -6,7 +6,8 @@ import type { Sink, SinkEvent, SinkOutput, SinkResult } from '../sink.ts';
 
 // The `fhir` sink: each event's bytes, decoded in their charset, are mapped (src/fhir/map, injected)
 // to a projection and applied to the FHIR store; later sinks get the projection as a FHIR R4
-// transaction Bundle. The events of a batch are applied in order in one transaction (one commit).
+// transaction Bundle. The events of a batch are applied in order in few transactions (few commits),
+// so an ordered call may hold whole lanes (Sink.keepsOrder).
 
 export type MapMessage = (raw: string, options: MapOptions) => MapResult;
 export type FhirSinkLog = { warn(bindings: object, message: string): void; debug(bindings: object, message: string): void };
@@ -16,7 +17,7 @@ export type FhirSinkDeps = { fhirStore: FhirStore; map: MapMessage; options: Map
 export const fhirBundleContentType = 'application/fhir+json';
 
 export function createFhirSink(deps: FhirSinkDeps): Sink {
-  return { name: 'fhir', wideCalls: true, deliver: (events) => deliverBatch(deps, events) };
+  return { name: 'fhir', wideCalls: true, keepsOrder: true, deliver: (events, call) => deliverBatch(deps, events, call?.ordered === true) };
 }
 
 /**
@@ -45,13 +46,23 @@ function transactionsOf(projections: readonly Projection[]): Projection[][] {
   return groups;
 }
 
+/** The result of an event held back because an earlier one of its lane failed in the same call. */
+const heldBack: SinkResult = { ok: false, permanent: false, error: 'fhir: an earlier event of its lane failed' };
+
 /**
  * Each event mapped; the projections that can apply are applied in event order, a few events per
  * transaction (transactionsOf). When a transaction fails, its events and every later one are
- * retried (store trouble passes); the earlier ones are done.
+ * retried (store trouble passes); the earlier ones are done. In an `ordered` call (Sink.keepsOrder)
+ * an event that cannot be mapped holds back the later events of its lane: they are not applied.
  */
-async function deliverBatch(deps: FhirSinkDeps, events: readonly SinkEvent[]): Promise<SinkResult[]> {
-  const results: (SinkResult | Projection)[] = events.map((event) => mapEvent(deps, event));
+async function deliverBatch(deps: FhirSinkDeps, events: readonly SinkEvent[], ordered: boolean): Promise<SinkResult[]> {
+  const failedLanes = new Set<string>();
+  const results: (SinkResult | Projection)[] = events.map((event) => {
+    if (ordered && failedLanes.has(event.orderingKey)) return heldBack;
+    const result = mapEvent(deps, event);
+    if (ordered && !('writes' in result)) failedLanes.add(event.orderingKey);
+    return result;
+  });
   const projections = results.filter((r): r is Projection => 'writes' in r);
   if (projections.length === 0) return results as SinkResult[];
   const applied = new Set<Projection>();
