@@ -38,7 +38,8 @@ export function eventTimeOf(projection: Projection): number {
  * for key order (the mapper always writes one order) fall back to comparing the content.
  */
 export function contentHashOf(resource: FhirResource): string {
-  return hash('sha256', JSON.stringify(withoutMeta(resource)), 'base64');
+  // Without a meta (as the mapping writes them) the resource is its own JSON: no copy to make.
+  return hash('sha256', JSON.stringify(resource.meta === undefined ? resource : withoutMeta(resource)), 'base64');
 }
 
 /** One outcome list per projection, each with one outcome per write, in order. */
@@ -134,21 +135,14 @@ function applyWrite(
   const exists = state.stored || state.versions.length > 0;
   // An older event never overwrites what a newer one wrote (the same time applies: a redelivery).
   if (exists && eventTime < state.eventTime) return 'stale';
+  // The common case first, with nothing built: an upsert of what is stored.
+  if (exists && write.op === 'upsert' && state.hash === hashOf(write)) return unchanged(state, eventTime, state.hash);
   // A patch's target was read with its content (readStates: no expected hash), or written just now.
   const next = nextContent(write, state.content, type, id);
   if (next === null) return 'absent';
   const nextHash = write.op === 'upsert' ? hashOf(write) : contentHashOf(next);
   // Without its content, a stored row is compared by hash alone (it was read as hashing as expected).
-  if (exists && (state.hash === nextHash || (state.content !== null && isSameJson(withoutMeta(state.content), next)))) {
-    if (eventTime > state.eventTime || state.hash !== nextHash) {
-      // Moved forward, or the stored row's hash is missing (written before it was kept) or was of
-      // another key order: recorded, so the next such write is decided by its hash alone.
-      state.eventTime = Math.max(state.eventTime, eventTime);
-      state.hash = nextHash;
-      state.touched = true;
-    }
-    return 'unchanged';
-  }
+  if (exists && (state.hash === nextHash || (state.content !== null && isSameJson(withoutMeta(state.content), next)))) return unchanged(state, eventTime, nextHash);
   const created = !exists;
   state.version += 1;
   state.eventTime = eventTime;
@@ -157,6 +151,18 @@ function applyWrite(
   state.versions.push(state.content);
   state.messageIds.push(messageId);
   return created ? 'created' : 'updated';
+}
+
+/** A write that changes nothing: no version, but a newer event time (or a missing hash) is recorded. */
+function unchanged(state: State, eventTime: number, hash: string): WriteOutcome {
+  if (eventTime > state.eventTime || state.hash !== hash) {
+    // Moved forward, or the stored row's hash is missing (written before it was kept) or was of
+    // another key order: recorded, so the next such write is decided by its hash alone.
+    state.eventTime = Math.max(state.eventTime, eventTime);
+    state.hash = hash;
+    state.touched = true;
+  }
+  return 'unchanged';
 }
 
 /** The resource the write makes of what is stored; null when a patch may not create it. */
