@@ -39,6 +39,9 @@ let onAllDone: () => void = () => {};
 let sentInAll = 0;
 const sameTime = process.env.HL7_BENCH_SAME_TIME === '1';
 
+/** Every message the spec allows was sent (maxMessages). */
+const capped = (): boolean => spec.maxMessages !== undefined && report.sent >= spec.maxMessages;
+
 function send(conn: Conn): void {
   const controlId = controlIdFor(spec.tag, conn.index, conn.next++);
   conn.outstanding.push({ sentAt: performance.now(), controlId });
@@ -58,7 +61,7 @@ function paceSends(conns: Conn[], started: number): NodeJS.Timeout {
   let next = 0;
   return setInterval(() => {
     const now = performance.now();
-    if (now >= measureEnd) return;
+    if (now >= measureEnd || capped()) return;
     const target = Math.floor(((now - started) / 1000) * (spec.ratePerSec ?? 0));
     for (; due < target; due++) {
       const conn = conns[next++ % conns.length];
@@ -76,7 +79,7 @@ function onReply(conn: Conn, reply: Buffer): void {
     report.answered++;
     checkAck(reply, sent.controlId);
   }
-  if (now < measureEnd) {
+  if (now < measureEnd && !capped()) {
     if (spec.ratePerSec === undefined) send(conn);
   } else if (conn.outstanding.length === 0) finish(conn);
 }
@@ -160,7 +163,8 @@ async function main(): Promise<void> {
   const pacer = spec.ratePerSec === undefined ? undefined : paceSends(conns, start);
   // Open loop: a connection with nothing outstanding at the end finishes when the window closes.
   const closer = pacer === undefined ? undefined : setTimeout(() => conns.filter((c) => c.outstanding.length === 0).forEach(finish), spec.warmUpMs + spec.durationMs + 20);
-  if (pacer === undefined) for (const conn of conns) for (let d = 0; d < spec.depth; d++) send(conn);
+  if (pacer === undefined) for (const conn of conns) for (let d = 0; d < spec.depth && !capped(); d++) send(conn);
+  if (pacer === undefined) conns.filter((c) => c.outstanding.length === 0).forEach(finish);
   await allDone;
   clearInterval(pacer);
   clearTimeout(closer);

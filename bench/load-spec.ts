@@ -26,6 +26,8 @@ export type LoadSpec = {
    * whatever their answers (pipelined), instead of a new message per answer.
    */
   ratePerSec?: number;
+  /** When set, no more than this many messages in all: the run ends once they are answered. */
+  maxMessages?: number;
 };
 
 export type LoadReport = {

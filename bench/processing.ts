@@ -21,6 +21,11 @@ export type ProcessingBenchOptions = {
   patients: number;
   /** Messages/s of the lag run. */
   lagRate: number;
+  /**
+   * Events stored for each drain row, by kind; 0: as many as `timing` stores. A fixed size keeps
+   * rows comparable: the share of creations (each patient's first event) follows it.
+   */
+  backlog: Record<MessageKind, number>;
   modes: string[];
   sinks: string[];
   amqpUrl: string;
@@ -70,12 +75,15 @@ async function waitDrained(conn: Connection, timeoutMs: number): Promise<{ drain
   }
 }
 
-/** Stores a backlog with processing off: 8 connections pipelined ×8 for the timing's duration. */
+/** Stores a backlog with processing off: 8 connections pipelined ×8, `backlog` events (or for the timing's duration). */
 async function storeBacklog(db: BenchDb, options: ProcessingBenchOptions, tag: string, kind: MessageKind): Promise<void> {
   const service = await startOurService(db.config, { processing: processingConfig(false, 'per-patient', 'noop', options.amqpUrl) });
   try {
     const scenario: Scenario = { kind, conns: 8, depth: 8 };
-    const result = await runScenario(service, scenario, { ...options.timing, patients: options.patients }, tag);
+    const count = options.backlog[kind];
+    // With a count, the run ends when it is stored; the duration only bounds it.
+    const timing = count > 0 ? { ...options.timing, durationMs: Math.max(options.timing.durationMs, 600_000), maxMessages: count } : options.timing;
+    const result = await runScenario(service, scenario, { ...timing, patients: options.patients }, tag);
     if (result.failure !== null) throw new Error(`storing the backlog failed: ${result.failure}`);
   } finally {
     await service.stop();

@@ -38,6 +38,8 @@ const { values: flags } = parseArgs({
     'processing-only': { type: 'boolean', default: false },
     patients: { type: 'string', default: '1000' },
     'lag-rate': { type: 'string', default: '2000' },
+    // Events stored for each drain row: ADT,ORU (0: what --duration stores).
+    backlog: { type: 'string', default: '60000,8000' },
     'drain-only': { type: 'boolean', default: false },
     modes: { type: 'string', default: 'sequential,per-patient,per-sender,parallel' },
     sinks: { type: 'string', default: 'noop,amqp' },
@@ -123,12 +125,19 @@ async function main(): Promise<void> {
   }
 }
 
+function backlogOf(value: string): { ADT: number; ORU: number } {
+  const [adt = 0, oru = adt] = value.split(',').map(Number);
+  if (!Number.isInteger(adt) || !Number.isInteger(oru) || adt < 0 || oru < 0) throw new Error(`--backlog ${value}: two whole numbers, ADT,ORU`);
+  return { ADT: adt, ORU: oru };
+}
+
 function processingSection(db: BenchDb): Promise<void> {
   const list = (value: string | undefined): string[] => (value ?? '').split(',').filter((v) => v !== '');
   return runProcessingBench(db, {
     timing: { ...timing, warmUpMs: 0 },
     patients: Number(flags.patients),
     lagRate: Number(flags['lag-rate']),
+    backlog: backlogOf(flags.backlog),
     modes: list(flags.modes),
     sinks: list(flags.sinks),
     drainOnly: flags['drain-only'] === true,

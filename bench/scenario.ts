@@ -21,6 +21,8 @@ export type Timing = {
   patients?: number;
   /** Open-loop messages per second (load-spec.ts). */
   ratePerSec?: number;
+  /** At most this many messages in all (load-spec.ts). */
+  maxMessages?: number;
 };
 
 export type ScenarioResult = {
