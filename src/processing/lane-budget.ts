@@ -16,8 +16,9 @@ export const firstPlan = (batchSize: number): LanePlan => ({ lanes: batchSize, d
 
 /**
  * After a claim: the lane budget adapts (adaptLanes) unless a routed sink has wideCalls (each call is
- * one event per lane: it stays at batchSize); heads are read in one range only after a claim with no
- * deep lane (a deep lane first in key order would take that read's whole LIMIT).
+ * one event per lane unless it holds whole lanes: it stays at batchSize); heads are read in one
+ * range only after a claim with no deep lane (a deep lane first in key order would take that read's
+ * whole LIMIT).
  */
 export function nextPlan(plan: LanePlan, batchSize: number, claim: Pick<Claim, 'lanes' | 'events' | 'deepLanes'>, wideCalls: boolean): LanePlan {
   return { lanes: wideCalls ? plan.lanes : adaptLanes(plan.lanes, batchSize, claim), deep: claim.deepLanes > 0 };

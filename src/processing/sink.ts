@@ -53,8 +53,9 @@ export type Sink = {
   ready?(): boolean;
   /**
    * Each call has a high fixed cost (the fhir sink: a database transaction per call). The engine
-   * then keeps many lanes per ordered claim, so each call (one event per lane) stays large, rather
-   * than draining fewer lanes deeper in more, smaller calls (lane-budget.ts).
+   * then keeps many lanes per ordered claim, so each call (one event per lane, unless it holds
+   * whole lanes) stays large, rather than draining fewer lanes deeper in more, smaller calls
+   * (lane-budget.ts).
    */
   readonly wideCalls?: boolean;
   /**
