@@ -25,7 +25,6 @@ export class ProjectionError extends Error {
 
 type State = WrittenState;
 
-
 export function eventTimeOf(projection: Projection): number {
   const eventTime = Date.parse(projection.eventTime);
   if (Number.isNaN(eventTime)) throw new ProjectionError('the projection eventTime is not an instant');

@@ -14,10 +14,10 @@ export type Step =
   | { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean }
   /**
    * The rows of `table` with these ids, per `type` (resource_type), by its primary key, as one
-   * statement (a UNION ALL of one read per type). MariaDB is
-   * told to use that key: left to itself it scans the whole table while the table is small (EXPLAIN:
-   * ALL below ~60 rows), and a locking read that scans locks every row, which then waits on every
-   * other applier's uncommitted inserts until the store's deadline (bench/fhir-apply.ts).
+   * statement (a UNION ALL of one read per type). MariaDB is told to use that key: left to itself it
+   * scans a small table (EXPLAIN: ALL when the ids are as many as its rows), and a locking read that
+   * scans locks every row, which then waits on every other applier's uncommitted inserts until the
+   * store's deadline (test/integration/fhir-store.test.ts).
    */
   | { lookup: { table: string; columns: string; groups: readonly { type: string; ids: readonly string[] }[] }; lock?: boolean }
   /**
@@ -33,7 +33,7 @@ type Dialect = {
   /** One read of several as a part of a UNION ALL. */
   unionPart(select: string): string;
   /** UPDATE `table` from `rows` (a derived table of SELECT … UNION ALL) joined on `keys`. */
-  updateFrom(table: string, keys: readonly string[], rowsTable: string, set: readonly string[]): string;
+  updateFrom(table: string, keys: readonly string[], rows: string, set: readonly string[]): string;
 };
 
 /** The statement's text and whether to send it as text (a shape seldom repeated: not prepared). */
@@ -71,6 +71,7 @@ const mariaDbDialect: Dialect = {
   updateFrom: (table, keys, rows, set) =>
     `UPDATE ${table} r JOIN (${rows}) v ON ${keys.map((k) => `r.${k} = v.${k}`).join(' AND ')} SET ${set.map((c) => `r.${c} = v.${c}`).join(', ')}`,
 };
+
 export type Steps<T> = Generator<Step, T, Row[]>;
 
 export type FhirEngine = {
