@@ -163,8 +163,11 @@ async function main(): Promise<void> {
   const pacer = spec.ratePerSec === undefined ? undefined : paceSends(conns, start);
   // Open loop: a connection with nothing outstanding at the end finishes when the window closes.
   const closer = pacer === undefined ? undefined : setTimeout(() => conns.filter((c) => c.outstanding.length === 0).forEach(finish), spec.warmUpMs + spec.durationMs + 20);
-  if (pacer === undefined) for (const conn of conns) for (let d = 0; d < spec.depth && !capped(); d++) send(conn);
-  if (pacer === undefined) conns.filter((c) => c.outstanding.length === 0).forEach(finish);
+  if (pacer === undefined) {
+    for (const conn of conns) for (let d = 0; d < spec.depth && !capped(); d++) send(conn);
+    // Capped before every connection had one: those have nothing to wait for.
+    conns.filter((c) => c.outstanding.length === 0).forEach(finish);
+  }
   await allDone;
   clearInterval(pacer);
   clearTimeout(closer);

@@ -7,17 +7,17 @@ import type { StoreHandle } from '../../store/store.ts';
 
 export type Row = Record<string, unknown>;
 /**
- * One statement with `?` placeholders; `lock`: a read of rows the transaction will change; `bulk`: a
- * multi-row statement of a shape seldom repeated (not worth a server-side prepared statement).
+ * One statement with `?` placeholders; `bulk`: a multi-row statement of a shape seldom repeated (not
+ * worth a server-side prepared statement).
  */
 export type Step =
-  | { sql: string; params: unknown[]; lock?: boolean; bulk?: boolean }
+  | { sql: string; params: unknown[]; bulk?: boolean }
   /**
    * The rows of `table` with these ids, per `type` (resource_type), by its primary key, as one
    * statement (a UNION ALL of one read per type). MariaDB is told to use that key: left to itself it
    * scans a small table (EXPLAIN: ALL when the ids are as many as its rows), and a locking read that
    * scans locks every row, which then waits on every other applier's uncommitted inserts until the
-   * store's deadline (test/integration/fhir-store.test.ts).
+   * store's deadline (test/integration/fhir-store.test.ts). `lock`: rows the transaction will change.
    */
   | { lookup: { table: string; columns: string; groups: readonly { type: string; ids: readonly string[] }[] }; lock?: boolean }
   /**
@@ -30,6 +30,8 @@ export type Step =
 type Dialect = {
   /** `FROM table` of a primary-key lookup. */
   byPrimaryKey(table: string): string;
+  /** What a read of rows the transaction will change ends with. */
+  forUpdate: string;
   /** One read of several as a part of a UNION ALL. */
   unionPart(select: string): string;
   /** UPDATE `table` from `rows` (a derived table of SELECT … UNION ALL) joined on `keys`. */
@@ -40,7 +42,7 @@ type Dialect = {
 function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean } {
   if ('lookup' in step) {
     const { table, columns, groups } = step.lookup;
-    const lock = step.lock === true ? ' FOR UPDATE' : '';
+    const lock = step.lock === true ? dialect.forUpdate : '';
     const reads = groups.map(({ ids }) => `SELECT resource_type, id, ${columns} FROM ${dialect.byPrimaryKey(table)} WHERE resource_type = ? AND id IN (${ids.map(() => '?').join(', ')})${lock}`);
     return { sql: reads.length === 1 ? (reads[0] as string) : reads.map(dialect.unionPart).join(' UNION ALL '), text: true };
   }
@@ -50,14 +52,15 @@ function statementOf(step: Step, dialect: Dialect): { sql: string; text: boolean
     const rows = step.rows.map((_, i) => `SELECT ${columns.map((c) => (i === 0 ? `? AS ${c}` : '?')).join(', ')}`).join(' UNION ALL ');
     return { sql: dialect.updateFrom(table, keys, rows, set), text: true };
   }
-  return { sql: step.lock === true ? `${step.sql} FOR UPDATE` : step.sql, text: step.bulk === true };
+  return { sql: step.sql, text: step.bulk === true };
 }
 
 const paramsOf = (step: Step): unknown[] => ('update' in step ? step.rows.flat() : 'lookup' in step ? step.lookup.groups.flatMap((g) => [g.type, ...g.ids]) : step.params);
 
 const sqliteDialect: Dialect = {
-  // Its transactions are serialisable from BEGIN IMMEDIATE: there is no row lock to take.
   byPrimaryKey: (table) => table,
+  // Its transactions are serialisable from BEGIN IMMEDIATE: there is no row lock to take.
+  forUpdate: '',
   // A compound SELECT's parts bare; a sub-select keeps each one's own clauses.
   unionPart: (select) => `SELECT * FROM (${select})`,
   updateFrom: (table, keys, rows, set) =>
@@ -66,6 +69,7 @@ const sqliteDialect: Dialect = {
 
 const mariaDbDialect: Dialect = {
   byPrimaryKey: (table) => `${table} FORCE INDEX (PRIMARY)`,
+  forUpdate: ' FOR UPDATE',
   unionPart: (select) => `(${select})`,
   // Planned as the derived rows driving an eq_ref lookup of the primary key (EXPLAIN).
   updateFrom: (table, keys, rows, set) =>
@@ -96,7 +100,7 @@ function sqliteEngine(db: Database.Database): FhirEngine {
     return stmt;
   };
   const run = (step: Step): Row[] => {
-    const stmt = prepared(statementOf({ ...step, lock: false }, sqliteDialect).sql);
+    const stmt = prepared(statementOf(step, sqliteDialect).sql);
     if (stmt.reader) return stmt.all(...paramsOf(step)) as Row[];
     stmt.run(...paramsOf(step));
     return [];
