@@ -3,6 +3,7 @@ import { connect as connectAmqp } from 'amqplib';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DbConfig } from '../src/config/schema.ts';
 import type { BenchDb } from './bench-db.ts';
+import { costLine, costMark } from './drain-cost.ts';
 import type { MessageKind } from './fixtures.ts';
 import { runScenario, type Scenario, type Timing } from './scenario.ts';
 import { startOurService, type ServerProcess } from './servers.ts';
@@ -15,6 +16,7 @@ import { startOurService, type ServerProcess } from './servers.ts';
 //      in alternated pairs (the ratio of the medians), with what processing cleared meanwhile.
 // Messages spread over `patients` patients (PID-3), so per-patient has that many lanes.
 // HL7_BENCH_DRAIN_PROFILE=<dir>: the draining services write a CPU profile there (node --cpu-prof).
+// HL7_BENCH_DRAIN_COST=1: each drain row also prints what an event cost (bench/drain-cost.ts).
 
 export type ProcessingBenchOptions = {
   timing: Timing;
@@ -64,13 +66,17 @@ async function countWaiting(conn: Connection): Promise<{ waiting: number; done: 
   return { waiting: Number(row.waiting ?? 0), done: Number(row.done ?? 0), failed: Number(row.failed ?? 0) };
 }
 
-/** Polls a cheap count (an index range over the waiting states), so the poll does not slow the engine. */
+/**
+ * Polls whether any event still waits: one index entry read, so the poll does not slow the engine
+ * (a COUNT of the waiting ones read ~12,000 index entries per poll, a third of mariadbd's row reads
+ * in a fhir drain).
+ */
 async function waitDrained(conn: Connection, timeoutMs: number): Promise<{ drainedAt: number; counts: Awaited<ReturnType<typeof countWaiting>> }> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const [rows] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM hl7_message WHERE processing_state IN ('received', 'processing')`);
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT EXISTS (SELECT 1 FROM hl7_message WHERE processing_state IN ('received', 'processing')) AS waiting`);
     const drainedAt = performance.now();
-    if (Number(rows[0]?.n ?? 0) === 0 || drainedAt > deadline) return { drainedAt, counts: await countWaiting(conn) };
+    if (Number(rows[0]?.waiting ?? 0) === 0 || drainedAt > deadline) return { drainedAt, counts: await countWaiting(conn) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -98,7 +104,9 @@ async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchO
   const started = performance.now();
   const service: ServerProcess = await startOurService(db.config, { processing: processingConfig(true, mode, sink, options.amqpUrl), cpuProfileDir: process.env.HL7_BENCH_DRAIN_PROFILE });
   try {
+    const cost = process.env.HL7_BENCH_DRAIN_COST === '1' ? await costMark(conn, service.pid) : null;
     const { drainedAt, counts } = await waitDrained(conn, 300_000);
+    const costAfter = cost === null ? null : await costMark(conn, service.pid);
     const seconds = (drainedAt - started) / 1000;
     // The engine's own pace: first to last processed_at (the database's clock), without start-up.
     const [span] = await conn.query<RowDataPacket[]>(
@@ -107,7 +115,8 @@ async function drainRow(db: BenchDb, conn: Connection, options: ProcessingBenchO
     const busy = Number(span[0]?.s ?? 0);
     const rate = busy > 0 ? Math.round(counts.done / busy) : Number.NaN;
     const extra = counts.failed > 0 ? `, ${counts.failed} failed` : counts.waiting > 0 ? `, ${counts.waiting} still waiting (timed out)` : '';
-    return `  ${mode.padEnd(12)} ${sink.padEnd(5)} ${kind} ${String(before.waiting).padStart(7)} events: ${String(rate).padStart(6)} events/s (first to last processed, ${busy.toFixed(2)} s; ${seconds.toFixed(1)} s with start-up)${extra}`;
+    const row = `  ${mode.padEnd(12)} ${sink.padEnd(5)} ${kind} ${String(before.waiting).padStart(7)} events: ${String(rate).padStart(6)} events/s (first to last processed, ${busy.toFixed(2)} s; ${seconds.toFixed(1)} s with start-up)${extra}`;
+    return cost === null || costAfter === null ? row : `${row}\n${costLine(cost, costAfter, counts.done)}`;
   } finally {
     await service.stop();
     await queue?.();
