@@ -42,7 +42,9 @@ export function mapObservation(input: ObservationInput, ctx: MapContext): Json {
   const status = (statusCode === undefined ? undefined : resultStatus0085[statusCode]) ?? 'unknown';
   const type = compText(field(obx, 2), 1, d)?.toUpperCase() ?? '';
   const value = status === 'cancelled' || statusCode === 'N' ? {} : observationValue(type, field(obx, 5), field(obx, 6), ctx);
-  const hasValue = Object.keys(value).some((k) => k.startsWith('value') && value[k] !== undefined);
+  // observationValue writes at most one value[x] member (an ED's extension aside).
+  const valueKey = Object.keys(value).find((k) => k.startsWith('value')) ?? 'value';
+  const hasValue = value[valueKey] !== undefined;
   const range = compText(field(obx, 7), 1, d);
   const notes = input.notes.map((nte) => repetitions(field(nte, 3), d).map((r) => text(r, d)).filter((t) => t !== undefined).join('\n'));
   const specimen = input.specimen === undefined ? undefined : { reference: `Specimen/${input.specimen.id}` };
@@ -58,7 +60,7 @@ export function mapObservation(input: ObservationInput, ctx: MapContext): Json {
     encounter: input.encounter === undefined ? undefined : { reference: `Encounter/${input.encounter}` },
     effectiveDateTime: toFhirDateTime(compText(field(obx, 14), 1, d), ctx.options.defaultTimeZone) ?? input.orderTime,
     performer: repetitions(field(obx, 16), d).map((x) => xcnToReference(x, ctx)),
-    ...Object.fromEntries(Object.entries(value).filter(([k]) => k.startsWith('value'))),
+    [valueKey]: value[valueKey],
     // IG: N (not asked) has no value and says why.
     dataAbsentReason: statusCode === 'N' && !hasValue ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'not-asked' }] } : undefined,
     interpretation: repetitions(field(obx, 8), d).map((flag) => interpretation(flag, ctx)),
