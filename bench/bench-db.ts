@@ -14,7 +14,7 @@ export type BenchDb = {
   describe: string;
   /** Deletes the rows of the previous scenario (the service keeps running). */
   empty(): Promise<void>;
-  /** innodb_flush_log_at_trx_commit and the server version, for the report. */
+  /** innodb_flush_log_at_trx_commit, the buffer pool's size and the server version, for the report. */
   settings(): Promise<string>;
   drop(): Promise<void>;
 };
@@ -46,9 +46,9 @@ export async function createMariaDbBenchDb(): Promise<BenchDb> {
       }
     },
     async settings() {
-      const [rows] = await admin.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS f, @@sync_binlog AS s, @@log_bin AS b');
+      const [rows] = await admin.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS f, @@sync_binlog AS s, @@log_bin AS b, @@innodb_buffer_pool_size AS p');
       const row = (rows as Array<Record<string, unknown>>)[0] ?? {};
-      return `MariaDB ${String(row.v)}, innodb_flush_log_at_trx_commit=${String(row.f)}, log_bin=${String(row.b)}, sync_binlog=${String(row.s)}`;
+      return `MariaDB ${String(row.v)}, innodb_flush_log_at_trx_commit=${String(row.f)}, log_bin=${String(row.b)}, sync_binlog=${String(row.s)}, innodb_buffer_pool_size=${Math.round(Number(row.p) / 2 ** 20)} MiB`;
     },
     async drop() {
       try {
