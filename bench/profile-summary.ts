@@ -10,6 +10,8 @@ type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTi
 const [file, topArg] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: profile-summary <file.cpuprofile> [top]');
 const top = Number(topArg ?? 30);
+// A second profile file where the count goes (a shell glob of two) would print empty tables.
+if (!Number.isInteger(top) || top <= 0) throw new Error('usage: profile-summary <file.cpuprofile> [top]: one file, then a count');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
