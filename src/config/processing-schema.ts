@@ -76,7 +76,7 @@ export const processingSchema = z
       .default({ maxAttempts: 8, initialDelayMs: 1_000, maxDelayMs: 300_000 }),
     /** In ordered modes: a failed event holds back its key (`block`) or is set aside (`skip`). */
     onFailure: z.enum(['block', 'skip']).default('block'),
-    /** /health/ready reports processing degraded when the oldest waiting event is older than this. */
+    /** /health/ready reports processing degraded when the oldest waiting event is older than this; processing stops yielding to ingest past it. */
     maxLagSeconds: z.number().int().min(1).default(300),
     routes: z.array(processingRouteSchema).default([{ match: {}, sinks: ['fhir'] }]),
     amqp: amqpSinkSchema.optional(),

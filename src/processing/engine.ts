@@ -13,7 +13,7 @@ import { silentObserver, type FinalState, type ProcessingObserver } from './obse
 import { keyWaitingEvents, takeBackAll } from './keying-steps.ts';
 import { dropFreeLanes, finishClaim, releaseClaim, renewClaim } from './outcome-steps.ts';
 import { routedTraits, type Sink } from './sink.ts';
-import { createIngestYield, restBeforeClaim, type IngestYield } from './ingest-yield.ts';
+import { createIngestYield, oldestWaitMs, restBeforeClaim, type IngestYield } from './ingest-yield.ts';
 
 // The worker loop: `concurrency` workers claim (in turns: at most two claims of an instance at once,
 // see claimChains), deliver, and record outcomes. Idle workers wait pollIntervalMs or until
@@ -72,7 +72,7 @@ export class ProcessingEngine {
     this.deps = deps;
     this.lanePlan = firstPlan(deps.config.batchSize);
     ({ wideCalls: this.wideCalls, wholeLanes: this.wholeLanes } = routedTraits(deps.config.routes, deps.sinks));
-    this.yielder = createIngestYield(deps.ingestBusyShare, { share: deps.config.shareWhileIngestBusy });
+    this.yielder = createIngestYield(deps.ingestBusyShare, { share: deps.config.shareWhileIngestBusy, maxLagMs: deps.config.maxLagSeconds * 1000 });
     this.claimChains = Array.from({ length: deps.runner.shared && deps.config.ordering !== 'sequential' ? 2 : 1 }, () => Promise.resolve());
   }
 
@@ -191,6 +191,7 @@ export class ProcessingEngine {
 
   private track(claim: Claim | null, started: number): Claim | null {
     if (claim === null) return null;
+    this.yielder.claimed(oldestWaitMs(claim.events));
     this.inFlight.set(claim, started);
     for (const lane of claim.lanes) this.held.add(lane);
     return claim;

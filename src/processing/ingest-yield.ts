@@ -5,7 +5,11 @@
 // `share` of the time: a claim that took 10 ms with a share of 0.1 holds the next one back 90 ms.
 // The backlog grows while senders are served first, and each claim then finds more events per lane
 // (cheaper per event); once ingest eases, processing runs at full speed again. A rest never exceeds
-// maxRestMs, so processing always moves.
+// maxRestMs, so processing always moves. And yielding never ages the backlog past maxLagMs
+// (processing.maxLagSeconds, where /health/ready reports processing degraded): while the oldest
+// event of the last claim had waited longer, processing does not yield. The busy share cannot tell
+// senders that resend as fast as ACKs come back (yielding raises their rate) from a feed at a fixed
+// rate (yielding only adds lag); on slow storage it crosses busyAt well below saturation.
 
 /**
  * Ingest counts as saturated from this commit busy share (over each of the last two quarter seconds,
@@ -23,6 +27,8 @@ export type IngestYieldOptions = {
   busyAt?: number;
   /** The longest single rest; longestRestMs by default. */
   maxRestMs?: number;
+  /** No yielding while the last claim's oldest event had waited longer than this; none by default. */
+  maxLagMs?: number;
 };
 
 export type IngestYield = {
@@ -32,6 +38,8 @@ export type IngestYield = {
   restMs(now?: number): number;
   /** A claim's work (claim to recorded outcome) took `ms`; while ingest is saturated, it earns a rest. */
   spent(ms: number, now?: number): void;
+  /** A claim was made whose oldest event had waited `ms` since it was received (oldestWaitMs). */
+  claimed(ms: number): void;
 };
 
 export function createIngestYield(
@@ -39,11 +47,17 @@ export function createIngestYield(
   options: IngestYieldOptions,
   clock: () => number = () => performance.now(),
 ): IngestYield {
-  const { share, busyAt = saturatedAt, maxRestMs = longestRestMs } = options;
+  const { share, busyAt = saturatedAt, maxRestMs = longestRestMs, maxLagMs = Infinity } = options;
   let restUntil = 0;
-  const yielding = (): boolean => busyShare !== undefined && share < 1 && busyShare() >= busyAt;
+  let lagMs = 0;
+  const yielding = (): boolean => busyShare !== undefined && share < 1 && lagMs <= maxLagMs && busyShare() >= busyAt;
   return {
     yielding,
+    claimed(ms) {
+      lagMs = ms;
+      // Behind by more than the bound: the rest already earned is dropped too.
+      if (ms > maxLagMs) restUntil = 0;
+    },
     restMs(now = clock()) {
       return Math.max(0, restUntil - now);
     },
@@ -63,4 +77,11 @@ export async function restBeforeClaim(y: IngestYield, stopped: Promise<void>): P
   await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, rest)))]);
   clearTimeout(timer);
   return rest / 1000;
+}
+
+/** How long the longest-waiting of these events has waited, in ms (0 for none). */
+export function oldestWaitMs(events: readonly { receivedAt: Date }[], now: number = Date.now()): number {
+  let oldest = now;
+  for (const event of events) oldest = Math.min(oldest, event.receivedAt.getTime());
+  return Math.max(0, now - oldest);
 }

@@ -33,22 +33,25 @@ const patients = events;
 for (const engine of databases.engines) {
   describe.skipIf(engine.name === 'mariadb' && !mariaDbReachable)(`yielding to ingest on ${engine.name}`, () => {
     const cases = [
-      { name: 'saturated ingest: claims of at most 100 with rests between, every event still processed', busy: 1, small: true },
-      { name: 'quiet ingest: claims of batchSize', busy: 0, small: false },
+      { name: 'saturated ingest: claims of at most 100 with rests between, every event still processed', busy: 1, waitedMs: 0, small: true },
+      { name: 'quiet ingest: claims of batchSize', busy: 0, waitedMs: 0, small: false },
+      // Yielding never ages the backlog past processing.maxLagSeconds (60 s here).
+      { name: 'saturated ingest, but the backlog waited longer than maxLagSeconds: no yielding', busy: 1, waitedMs: 3_600_000, small: false },
     ];
-    it.each(cases)('$name', async ({ busy, small }) => {
+    it.each(cases)('$name', async ({ busy, waitedMs, small }) => {
       const store = await createStore((await engine.config())!);
       try {
         await store.insertMessages(
           Array.from({ length: events }, (_, i) => {
-            const row = newRow({ controlId: `Y${busy}-${i}`, dedupKey: `y${busy}-${i}`, patientId: `PAT-${i % patients}`, patientAuthority: null, processingState: 'received' });
+            const tag = `${busy}-${waitedMs}-${i}`;
+            const row = newRow({ controlId: `Y${tag}`, dedupKey: `y${tag}`, patientId: `PAT-${i % patients}`, patientAuthority: null, processingState: 'received', receivedAt: new Date(Date.now() - waitedMs) });
             return { ...row, orderingKey: orderingKeyFor('per-patient', row) };
           }),
         );
         const recording = createRecordingSink('log');
         const calls: number[] = [];
         const sink: Sink = { ...recording, deliver: (batch) => (calls.push(batch.length), recording.deliver(batch)) };
-        const config = processingSchema.parse({ ordering: 'per-patient', batchSize: 500, pollIntervalMs: 20, shareWhileIngestBusy: 0.5, routes: [{ match: {}, sinks: ['log'] }] });
+        const config = processingSchema.parse({ ordering: 'per-patient', batchSize: 500, pollIntervalMs: 20, shareWhileIngestBusy: 0.5, maxLagSeconds: 60, routes: [{ match: {}, sinks: ['log'] }] });
         let yieldedSeconds = 0;
         const observer = { ...silentObserver, yielded: (seconds: number) => void (yieldedSeconds += seconds) };
         const processing = new ProcessingEngine({
