@@ -1,5 +1,5 @@
 import { connect as connectAmqp } from 'amqplib';
-import { cpuTime, findProcess } from './proc-stats.ts';
+import { cpuSeconds, findProcess } from './proc-stats.ts';
 import { messages } from './fixtures.ts';
 
 // The broker alone, as the amqp sink uses it: persistent 1.2 KB messages on a durable topic
@@ -29,7 +29,7 @@ if (bound) await channel.bindQueue(queue, exchange, 'hl7.#');
 
 const bodies = messages('ADT', 'CEIL', 1_000);
 const broker = findProcess(['beam.smp']);
-const cpuBefore = broker === null ? null : cpuTime(broker);
+const cpuBefore = cpuSeconds(broker);
 const ownBefore = process.cpuUsage();
 const started = performance.now();
 
@@ -48,9 +48,8 @@ for (let sent = 0; sent < count; sent += inFlight) {
 }
 
 const seconds = (performance.now() - started) / 1000;
-const cpuAfter = broker === null ? null : cpuTime(broker);
 const own = process.cpuUsage(ownBefore);
-const brokerCpu = cpuBefore && cpuAfter ? cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system : Number.NaN;
+const brokerCpu = cpuSeconds(broker) - cpuBefore;
 const ownCpu = (own.user + own.system) / 1e6;
 console.log(
   `${count} persistent messages, ${inFlight} in flight, ${bound ? 'bound durable queue' : 'unbound'}: ` +

@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { cpuTime, findProcess } from './proc-stats.ts';
+import { cpuSeconds, findProcess } from './proc-stats.ts';
 
 // HL7_BENCH_DRAIN_COST=1: what one drained event cost, for the drain rows of bench/processing.ts:
 // CPU of the service, of the local mariadbd and of a local RabbitMQ (from /proc), and the statements and InnoDB row
@@ -9,15 +9,10 @@ const counters = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_de
 
 export type CostMark = { service: number; mariadb: number; rabbitmq: number; status: Map<string, number> };
 
-const seconds = (pid: number | null): number => {
-  const t = pid === null ? null : cpuTime(pid);
-  return t === null ? Number.NaN : t.user + t.system;
-};
-
 export async function costMark(conn: Connection, servicePid: number): Promise<CostMark> {
   const [rows] = await conn.query<RowDataPacket[]>(`SHOW GLOBAL STATUS WHERE Variable_name IN (${counters.map(() => '?').join(',')})`, counters);
   const status = new Map(rows.map((r) => [String(r.Variable_name), Number(r.Value)]));
-  return { service: seconds(servicePid), mariadb: seconds(findProcess(['mariadbd', 'mysqld'])), rabbitmq: seconds(findProcess(['beam.smp'])), status };
+  return { service: cpuSeconds(servicePid), mariadb: cpuSeconds(findProcess(['mariadbd', 'mysqld'])), rabbitmq: cpuSeconds(findProcess(['beam.smp'])), status };
 }
 
 /** One line: µs of CPU per event on each side, then each counter per event. */

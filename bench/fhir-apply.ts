@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { mapMessage } from '../src/fhir/map/index.ts';
@@ -8,6 +7,7 @@ import type { SinkEvent } from '../src/processing/sink.ts';
 import { createStore } from '../src/store/create-store.ts';
 import { createMariaDbBenchDb, createSqliteBenchDb } from './bench-db.ts';
 import { frameTemplate, frameWithId } from './frames.ts';
+import { cpuSeconds, findProcess } from './proc-stats.ts';
 import type { MessageKind } from './fixtures.ts';
 
 // The FHIR sink alone (issue 11), no processing engine, no MLLP: N stored-event look-alikes of one
@@ -46,22 +46,6 @@ function eventsOf(from: number): SinkEvent[] {
   });
 }
 
-/** The local mariadbd's CPU time (user + system) from /proc, or null when there is none to read. */
-function mariadbdCpuSeconds(): number | null {
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(mariadbd)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    }
-  } catch {
-    return null;
-  }
-  return null;
-}
-
 async function main(): Promise<void> {
   const db = engine === 'sqlite' ? createSqliteBenchDb() : await createMariaDbBenchDb();
   const store = await createStore(db.config);
@@ -75,7 +59,8 @@ async function main(): Promise<void> {
       const perWorker = Array.from({ length: workers }, (_, w) => all.filter((_e, i) => (i % patients) % workers === w));
       const started = performance.now();
       const cpu0 = process.cpuUsage();
-      const db0 = engine === 'mariadb' ? mariadbdCpuSeconds() : null;
+      const mariadbd = engine === 'mariadb' ? findProcess(['mariadbd']) : null;
+      const db0 = cpuSeconds(mariadbd);
       let failed = 0;
       let firstError = '';
       await Promise.all(
@@ -92,8 +77,8 @@ async function main(): Promise<void> {
       );
       const seconds = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      const db1 = mariadbdCpuSeconds();
-      const cpuNote = `; CPU s: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)}${db0 !== null && db1 !== null ? `, mariadbd ${(db1 - db0).toFixed(1)}` : ''}`;
+      const db1 = cpuSeconds(mariadbd);
+      const cpuNote = `; CPU s: this process ${((cpu.user + cpu.system) / 1e6).toFixed(1)}${Number.isFinite(db1 - db0) ? `, mariadbd ${(db1 - db0).toFixed(1)}` : ''}`;
       process.stdout.write(`${engine} ${kind} ${pass}: ${events} events in ${seconds.toFixed(2)} s = ${Math.round(events / seconds)} events/s (batch ${batch}, ${workers} workers${failed > 0 ? `, ${failed} failed: ${firstError}` : ''}${cpuNote})\n`);
     }
   } finally {

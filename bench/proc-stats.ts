@@ -31,6 +31,12 @@ export function cpuTime(pid: number): CpuTime | null {
   }
 }
 
+/** CPU seconds (user + system) used so far by `pid`; NaN when there is none to read (no such process, not Linux). */
+export function cpuSeconds(pid: number | null): number {
+  const t = pid === null ? null : cpuTime(pid);
+  return t === null ? Number.NaN : t.user + t.system;
+}
+
 /** The first process whose command name is one of `names` (e.g. the local mariadbd), or null. */
 export function findProcess(names: string[]): number | null {
   try {
